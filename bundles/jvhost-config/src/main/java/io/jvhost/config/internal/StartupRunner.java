@@ -1,0 +1,185 @@
+package io.jvhost.config.internal;
+
+import io.jvhost.config.ConfigMethods;
+import io.jvhost.config.Json;
+import io.jvhost.config.MethodException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Hashtable;
+import java.util.concurrent.TimeUnit;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Once the framework has started every bundle, applies the {@code --config} file (framework
+ * property {@code jvhost.config.file}), then runs the {@code -x} Gogo commands ({@code jvhost.commands},
+ * one per line),
+ * and registers a {@link StartupStatus} telling the launcher whether jvhost is ready.
+ */
+@Component(immediate = true)
+public final class StartupRunner implements FrameworkListener {
+    static final String CONFIG_FILE = "jvhost.config.file";
+    static final String COMMANDS = "jvhost.commands";
+    private static final Logger LOG = LoggerFactory.getLogger(StartupRunner.class);
+
+    private final BundleContext context;
+    private final ConfigMethods methods;
+    private volatile CommandProcessor processor;
+    private volatile boolean started;
+    private volatile ServiceRegistration<StartupStatus> status;
+
+    @Activate
+    public StartupRunner(BundleContext context, @Reference ConfigMethods methods) {
+        this.context = context;
+        this.methods = methods;
+        context.addFrameworkListener(this);
+        if (context.getBundle(0).getState() == Bundle.ACTIVE) {
+            begin();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setProcessor(CommandProcessor p) {
+        processor = p;
+    }
+
+    void unsetProcessor(CommandProcessor p) {
+        if (processor == p) {
+            processor = null;
+        }
+    }
+
+    @Override
+    public void frameworkEvent(FrameworkEvent event) {
+        if (event.getType() == FrameworkEvent.STARTED) {
+            begin();
+        }
+    }
+
+    private synchronized void begin() {
+        if (started) {
+            return;
+        }
+        started = true;
+        Thread t = new Thread(this::runStartup, "jvhost-startup");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void runStartup() {
+        String message;
+        boolean ok;
+        try {
+            message = applyConfig();
+            runCommands();
+            ok = true;
+        } catch (Exception e) {
+            message = e.getMessage() == null ? e.toString() : e.getMessage();
+            ok = false;
+        }
+        publish(ok, message);
+    }
+
+    private String applyConfig() throws IOException {
+        String file = context.getProperty(CONFIG_FILE);
+        if (file == null || file.isBlank()) {
+            return "no config file";
+        }
+        String text;
+        try {
+            text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IOException("config file " + file + " does not exist");
+        }
+        Object document;
+        try {
+            document = Json.parse(text);
+        } catch (Json.JsonException e) {
+            throw new IOException("config file " + file + ": " + e.getMessage());
+        }
+        try {
+            methods.apply(document);
+        } catch (MethodException e) {
+            throw new IOException("config file " + file + ": " + e.getMessage(), e);
+        }
+        LOG.info("applied config file {}", file);
+        return "config " + file + " applied";
+    }
+
+    private void runCommands() throws Exception {
+        String commands = context.getProperty(COMMANDS);
+        if (commands == null || commands.isBlank()) {
+            return;
+        }
+        CommandProcessor p = processor;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (p == null && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            p = processor;
+        }
+        if (p == null) {
+            throw new IllegalStateException("cannot run -x commands: the Gogo runtime is not running");
+        }
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        try (CommandSession session = p.createSession(new FileInputStream(FileDescriptor.in), out, err)) {
+            for (String command : commands.split("\n")) {
+                try {
+                    Object result = session.execute(command);
+                    if (result != null) {
+                        out.println(session.format(result, 0));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("command '" + command + "' failed: "
+                            + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+                }
+            }
+        }
+    }
+
+    private synchronized void publish(boolean ok, String message) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(StartupStatus.STATE, ok ? "ready" : "failed");
+        props.put(StartupStatus.MESSAGE, message);
+        try {
+            status = context.registerService(StartupStatus.class, new StartupStatus(ok, message), props);
+        } catch (IllegalStateException e) {
+            LOG.debug("bundle stopped before startup finished");
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeFrameworkListener(this);
+        ServiceRegistration<StartupStatus> s = status;
+        if (s != null) {
+            try {
+                s.unregister();
+            } catch (IllegalStateException ignored) {
+                // already gone with the bundle
+            }
+        }
+    }
+}

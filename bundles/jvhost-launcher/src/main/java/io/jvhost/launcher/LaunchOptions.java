@@ -1,0 +1,99 @@
+package io.jvhost.launcher;
+
+import io.jvhost.posix.Cpu;
+import io.jvhost.reactor.CpuMask;
+import io.jvhost.reactor.IdleStrategies;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of {@code ./jvhost}, parsed and checked before anything starts. Every problem is
+ * a {@link UsageException} whose message is the one line the user sees.
+ */
+public record LaunchOptions(Path home, Path config, String cpumask, String idle, List<String> commands,
+        String feature, Path deploy, Path socketDir, Console console, boolean exitAfterStart, String logLevel) {
+
+    /** Whether to run the interactive Gogo shell. */
+    public enum Console { AUTO, ON, OFF }
+
+    /** A bad command line; the message says what and how to fix it. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    public static final String USAGE = """
+            usage: jvhost [options]
+              --config FILE      apply an SPDK-format JSON config at start ({"subsystems":[...]})
+              --cpumask MASK     reactor cores, hex (0x3) or list (0-1); default 0x1
+              --idle NAME        reactor idle strategy: busy-spin, backoff or interrupt (default)
+              -S DIR             directory for vhost-user sockets (default /var/tmp)
+              -x "COMMANDS"      Gogo commands to run once started (';' separates several)
+              --feature NAME     feature to provision from features/ (default jvhost-all)
+              --deploy DIR       directory watched for bundles to hot-install (default deploy/)
+              --console | --headless   force or suppress the Gogo console (default: console on a terminal)
+              --exit             stop after the config and commands ran (for scripted runs)
+              --log-level LEVEL  ERROR, WARN (default), INFO or DEBUG
+            """;
+
+    /** Parses {@code args}; {@code home} is the jvhost directory (features/, runtime-config/). */
+    public static LaunchOptions parse(Path home, String[] args) throws UsageException {
+        Path config = null;
+        String cpumask = "0x1";
+        String idle = IdleStrategies.INTERRUPT;
+        List<String> commands = new ArrayList<>();
+        String feature = "jvhost-all";
+        Path deploy = home.resolve("deploy");
+        Path socketDir = Path.of("/var/tmp");
+        Console console = Console.AUTO;
+        boolean exit = false;
+        String logLevel = "WARN";
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--config", "-c" -> config = Path.of(value(args, ++i, a));
+                case "--cpumask", "-m" -> cpumask = value(args, ++i, a);
+                case "--idle" -> idle = value(args, ++i, a);
+                case "-x" -> commands.add(value(args, ++i, a));
+                case "--feature" -> feature = value(args, ++i, a);
+                case "--deploy" -> deploy = Path.of(value(args, ++i, a));
+                case "-S", "--socket-dir" -> socketDir = Path.of(value(args, ++i, a));
+                case "--console" -> console = Console.ON;
+                case "--headless" -> console = Console.OFF;
+                case "--exit" -> exit = true;
+                case "--log-level" -> logLevel = value(args, ++i, a).toUpperCase(java.util.Locale.ROOT);
+                case "-h", "--help" -> throw new UsageException(USAGE);
+                default -> throw new UsageException("unknown option '" + a + "' (see jvhost --help)");
+            }
+        }
+        if (config != null && !Files.isReadable(config)) {
+            throw new UsageException("config file " + config + " does not exist or is not readable");
+        }
+        try {
+            CpuMask.parse(cpumask).requireWithin(Cpu.allowedCores());
+            IdleStrategies.require(idle);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (!List.of("ERROR", "WARN", "INFO", "DEBUG").contains(logLevel)) {
+            throw new UsageException("unknown log level '" + logLevel + "': use ERROR, WARN, INFO or DEBUG");
+        }
+        if (!Files.isDirectory(socketDir)) {
+            throw new UsageException("socket directory " + socketDir + " does not exist");
+        }
+        return new LaunchOptions(home, config, cpumask, idle, List.copyOf(commands), feature, deploy, socketDir,
+                console, exit, logLevel);
+    }
+
+    private static String value(String[] args, int i, String option) throws UsageException {
+        if (i >= args.length) {
+            throw new UsageException("option " + option + " needs a value (see jvhost --help)");
+        }
+        return args[i];
+    }
+}
