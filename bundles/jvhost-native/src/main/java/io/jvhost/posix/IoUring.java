@@ -17,7 +17,8 @@ import java.lang.invoke.VarHandle;
  * completions are polled from the completion ring without syscalls.
  */
 public final class IoUring extends Fd {
-    public static final byte OP_NOP = 0, OP_READV = 1, OP_WRITEV = 2, OP_FSYNC = 3, OP_READ = 22, OP_WRITE = 23;
+    public static final byte OP_NOP = 0, OP_READV = 1, OP_WRITEV = 2, OP_FSYNC = 3, OP_FALLOCATE = 17, OP_READ = 22,
+            OP_WRITE = 23;
     public static final int FSYNC_DATASYNC = 1;
 
     /** Receives one completion: the user data given at preparation and the result (bytes or -errno). */

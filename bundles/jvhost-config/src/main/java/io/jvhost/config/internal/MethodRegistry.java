@@ -4,6 +4,7 @@ import io.jvhost.config.ConfigMethod;
 import io.jvhost.config.ConfigMethods;
 import io.jvhost.config.MethodException;
 import io.jvhost.config.Params;
+import io.jvhost.config.RpcError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,24 @@ public final class MethodRegistry implements ConfigMethods {
             throw new MethodException(MethodException.METHOD_NOT_FOUND, "Method not found: '" + method
                     + "' (no running bundle provides it)");
         }
-        return m.invoke(Params.of(method, params));
+        return call(m, Params.of(method, params));
+    }
+
+    /** Runs a method, giving every failure SPDK's error code. */
+    static Object call(ConfigMethod m, Params params) {
+        try {
+            return m.invoke(params);
+        } catch (MethodException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (e instanceof RpcError r) {
+                throw new MethodException(r.rpcCode(), e.getMessage(), e);
+            }
+            if (e instanceof IllegalArgumentException) {
+                throw new MethodException(MethodException.INVALID_PARAMS, m.name() + ": " + e.getMessage(), e);
+            }
+            throw new MethodException(MethodException.INTERNAL_ERROR, m.name() + " failed: " + e, e);
+        }
     }
 
     /** Looks a method up, waiting briefly for bundles that are still starting. */
@@ -101,14 +119,12 @@ public final class MethodRegistry implements ConfigMethods {
         ConfigMethod m = await(method);
         if (m == null) {
             throw new MethodException(MethodException.METHOD_NOT_FOUND, where + ": unknown method '" + method
-                    + "'; known methods: " + String.join(", ", names()));
+                    + "'; known methods: " + (methods.isEmpty() ? "(none)" : String.join(", ", names())));
         }
         try {
-            m.invoke(Params.of(method, call.get("params")));
+            call(m, Params.of(method, call.get("params")));
         } catch (MethodException ex) {
             throw new MethodException(ex.code(), where + " (" + method + "): " + ex.getMessage(), ex);
-        } catch (RuntimeException ex) {
-            throw new MethodException(MethodException.INTERNAL_ERROR, where + " (" + method + ") failed: " + ex, ex);
         }
     }
 

@@ -1,0 +1,124 @@
+package io.jvhost.bdev;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One reusable I/O request. The submitter fills it, calls {@link IoChannel#submit}, and receives
+ * {@link Completion#ioCompleted} exactly once on the submitting reactor, never before submit returns.
+ * Preallocate one per queue slot; nothing here allocates per I/O.
+ */
+public final class BdevIo {
+    /** Completion status values; negative values are failures. */
+    public static final int SUCCESS = 0, FAILED = -1, INVALID = -2, UNSUPPORTED = -3, REMOVED = -4, ABORTED = -5,
+            MISCOMPARE = -6;
+
+    /** Called once per submitted request on the submitting reactor thread. */
+    @FunctionalInterface
+    public interface Completion {
+        void ioCompleted(BdevIo io, int status);
+    }
+
+    private final MemorySegment[] segments;
+    private int segmentCount;
+    private IoType type;
+    private long offsetBlocks;
+    private long numBlocks;
+    private Completion completion;
+    /** Free for the submitter: e.g. a descriptor head or command id. */
+    public long tag;
+    /** Free for the submitter: its request context. */
+    public Object context;
+
+    // Used by the bdev layer while the request is in flight.
+    /** Next in an intrusive queue owned by the bdev layer (retry queues); do not touch. */
+    public BdevIo next;
+    /** Submission time for latency sampling, 0 when not sampled; bdev layer only. */
+    public long submitNanos;
+    /** The channel this request was submitted through; bdev layer only. */
+    public Object channel;
+    /** Scratch for the module handling the request (e.g. a slot index). */
+    public int moduleSlot;
+
+    /** A request that can carry up to {@code maxSegments} data segments. */
+    public BdevIo(int maxSegments) {
+        this.segments = new MemorySegment[maxSegments];
+    }
+
+    /** Prepares the request; clears previous segments. */
+    public BdevIo set(IoType type, long offsetBlocks, long numBlocks, Completion completion) {
+        this.type = type;
+        this.offsetBlocks = offsetBlocks;
+        this.numBlocks = numBlocks;
+        this.completion = completion;
+        this.segmentCount = 0;
+        return this;
+    }
+
+    /** Appends a data segment; returns false when the request has no room for more. */
+    public boolean addSegment(MemorySegment segment) {
+        if (segmentCount == segments.length) {
+            return false;
+        }
+        segments[segmentCount++] = segment;
+        return true;
+    }
+
+    public IoType type() {
+        return type;
+    }
+
+    public long offsetBlocks() {
+        return offsetBlocks;
+    }
+
+    public long numBlocks() {
+        return numBlocks;
+    }
+
+    public int segmentCount() {
+        return segmentCount;
+    }
+
+    public MemorySegment segment(int i) {
+        return segments[i];
+    }
+
+    public int maxSegments() {
+        return segments.length;
+    }
+
+    /** Total bytes over all segments. */
+    public long dataBytes() {
+        long n = 0;
+        for (int i = 0; i < segmentCount; i++) {
+            n += segments[i].byteSize();
+        }
+        return n;
+    }
+
+    public Completion completion() {
+        return completion;
+    }
+
+    /** Drops references to data segments after completion, so guest memory is not kept alive. */
+    public void clearSegments() {
+        for (int i = 0; i < segmentCount; i++) {
+            segments[i] = null;
+        }
+        segmentCount = 0;
+    }
+
+    /** Human-readable status, for errors and logs. */
+    public static String statusName(int status) {
+        return switch (status) {
+            case SUCCESS -> "success";
+            case FAILED -> "I/O error";
+            case INVALID -> "invalid request (out of range or misaligned)";
+            case UNSUPPORTED -> "unsupported I/O type";
+            case REMOVED -> "bdev removed";
+            case ABORTED -> "aborted";
+            case MISCOMPARE -> "miscompare";
+            default -> "status " + status;
+        };
+    }
+}

@@ -1,0 +1,50 @@
+package io.jvhost.bdev.spi;
+
+import io.jvhost.config.MethodException;
+import io.jvhost.config.Params;
+import java.util.UUID;
+
+/** Parameters every bdev-creating method shares, checked the same way for every module. */
+public final class BdevParams {
+    private BdevParams() {
+    }
+
+    /** {@code block_size}: 512 or 4096 ({@code fallback} when absent). */
+    public static int blockSize(Params p, int fallback) {
+        long bs = p.integer("block_size", fallback);
+        if (bs != 512 && bs != 4096) {
+            throw MethodException.invalidParams(p.method() + ": block_size " + bs + " is not supported; use 512 or 4096");
+        }
+        return (int) bs;
+    }
+
+    /** {@code num_blocks}: at least 1, and the size in bytes must fit in {@code maxBytes}. */
+    public static long numBlocks(Params p, int blockSize, long maxBytes, String limitReason) {
+        long n = p.integer("num_blocks");
+        if (n < 1) {
+            throw MethodException.invalidParams(p.method() + ": num_blocks must be at least 1");
+        }
+        if (n > maxBytes / blockSize) {
+            throw MethodException.invalidParams(p.method() + ": " + n + " blocks of " + blockSize + " bytes exceed "
+                    + limitReason);
+        }
+        return n;
+    }
+
+    /** {@code uuid}, or null to have one generated. */
+    public static UUID uuid(Params p) {
+        if (!p.has("uuid")) {
+            return null;
+        }
+        try {
+            return UUID.fromString(p.string("uuid"));
+        } catch (IllegalArgumentException e) {
+            throw MethodException.invalidParams(p.method() + ": uuid '" + p.string("uuid") + "' is not a UUID");
+        }
+    }
+
+    /** {@code name}, or the module's next default name. */
+    public static String name(Params p, ModuleBdevs bdevs) {
+        return p.has("name") ? p.string("name") : bdevs.nextName();
+    }
+}

@@ -1,0 +1,120 @@
+package io.jvhost.bdev.core.internal;
+
+import io.jvhost.bdev.Bdev;
+import io.jvhost.bdev.BdevException;
+import io.jvhost.bdev.BdevRegistry;
+import io.jvhost.config.Json;
+import io.jvhost.config.MethodRegistrations;
+import io.jvhost.config.Params;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/** SPDK's generic bdev methods and the {@code bdev:} Gogo commands. */
+@Component(service = BdevManagement.class, immediate = true, property = {"osgi.command.scope=bdev", "osgi.command.function=list",
+    "osgi.command.function=info", "osgi.command.function=delete", "osgi.command.function=iostat"})
+public final class BdevManagement {
+    private final BdevRegistry registry;
+    private final MethodRegistrations methods;
+
+    @Activate
+    public BdevManagement(BundleContext context, @Reference BdevRegistry registry) {
+        this.registry = registry;
+        this.methods = MethodRegistrations.register(context,
+                MethodRegistrations.method("bdev_get_bdevs", "List bdevs, or one with {name}", this::getBdevs),
+                MethodRegistrations.method("bdev_get_iostat", "I/O statistics of all bdevs, or one with {name}",
+                        this::getIostat));
+    }
+
+    @Deactivate
+    void deactivate() {
+        methods.close();
+    }
+
+    private List<Bdev> selected(Params p) {
+        p.allowOnly(Set.of("name", "timeout"));
+        if (!p.has("name")) {
+            return registry.list();
+        }
+        String name = p.string("name");
+        return List.of(registry.find(name).orElseThrow(() ->
+                new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + name + " does not exist")));
+    }
+
+    Object getBdevs(Params p) {
+        return selected(p).stream().map(BdevInfo::describe).toList();
+    }
+
+    Object getIostat(Params p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tick_rate", 1_000_000_000L);
+        m.put("ticks", System.nanoTime());
+        m.put("bdevs", selected(p).stream().map(BdevInfo::iostat).toList());
+        return m;
+    }
+
+    @Descriptor("List bdevs: name, module, block size, blocks, size, openers")
+    public String list() {
+        StringBuilder sb = new StringBuilder(String.format("%-16s %-8s %-6s %-14s %-10s %s%n", "name", "module",
+                "bsize", "blocks", "size", "openers"));
+        for (Bdev b : registry.list()) {
+            sb.append(String.format("%-16s %-8s %-6d %-14d %-10s %s%n", b.name(), b.moduleName(), b.blockSize(),
+                    b.blockCount(), humanSize(b.blockCount() * b.blockSize()), b.openers()));
+        }
+        return sb.toString();
+    }
+
+    @Descriptor("Show one bdev as JSON (as bdev_get_bdevs shows it)")
+    public String info(@Descriptor("bdev name") String name) {
+        return Json.writePretty(getBdevs(new Params("bdev:info", Map.of("name", name))));
+    }
+
+    @Descriptor("Delete a bdev nobody has open (any module)")
+    public String delete(@Descriptor("bdev name") String name) throws Exception {
+        registry.unregister(name, false).get(60, TimeUnit.SECONDS);
+        return "deleted " + name;
+    }
+
+    @Descriptor("I/O statistics of every bdev")
+    public String iostat() {
+        return iostatTable(registry.list());
+    }
+
+    @Descriptor("I/O statistics of one bdev")
+    public String iostat(@Descriptor("bdev name") String name) {
+        return iostatTable(selected(new Params("bdev:iostat", Map.of("name", name))));
+    }
+
+    private static String iostatTable(List<Bdev> bdevs) {
+        StringBuilder sb = new StringBuilder(String.format("%-16s %12s %12s %12s %12s %8s %6s %10s %10s %10s%n",
+                "name", "reads", "read MiB", "writes", "write MiB", "errors", "qd", "p50 us", "p99 us", "p99.9 us"));
+        for (Bdev b : bdevs) {
+            Map<String, Object> s = BdevInfo.iostat(b);
+            sb.append(String.format("%-16s %12d %12.1f %12d %12.1f %8d %6d %10.1f %10.1f %10.1f%n", b.name(),
+                    s.get("num_read_ops"), (Long) s.get("bytes_read") / 1048576.0, s.get("num_write_ops"),
+                    (Long) s.get("bytes_written") / 1048576.0, s.get("num_errors"), s.get("queue_depth"),
+                    (Long) s.get("latency_p50_ns") / 1000.0, (Long) s.get("latency_p99_ns") / 1000.0,
+                    (Long) s.get("latency_p999_ns") / 1000.0));
+        }
+        return sb.toString();
+    }
+
+    static String humanSize(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,128 @@
+package io.jvhost.bdev.nullmod.internal;
+
+import io.jvhost.bdev.BdevIo;
+import io.jvhost.bdev.BdevRegistry;
+import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.spi.BdevBackend;
+import io.jvhost.bdev.spi.BdevParams;
+import io.jvhost.bdev.spi.BdevSpec;
+import io.jvhost.bdev.spi.DeferredCompletionChannel;
+import io.jvhost.bdev.spi.ModuleBdevs;
+import io.jvhost.bdev.spi.ModuleChannel;
+import io.jvhost.config.MethodRegistrations;
+import io.jvhost.config.Params;
+import io.jvhost.reactor.Reactor;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/** The null module: reads return zeroes, writes are discarded. For measuring everything but storage. */
+@Component(service = NullModule.class, immediate = true, property = {"osgi.command.scope=bdev", "osgi.command.function=create-null"})
+public final class NullModule {
+    private static final Set<IoType> IO_TYPES = EnumSet.of(IoType.READ, IoType.WRITE, IoType.FLUSH, IoType.UNMAP,
+            IoType.WRITE_ZEROES, IoType.RESET);
+    /** 2^60 bytes: larger sizes would overflow byte offsets in guests. */
+    private static final long MAX_BYTES = 1L << 60;
+    private final ModuleBdevs bdevs;
+    private final BdevRegistry registry;
+    private final MethodRegistrations methods;
+
+    @Activate
+    public NullModule(BundleContext context, @Reference BdevRegistry registry) {
+        this.registry = registry;
+        this.bdevs = new ModuleBdevs(registry, "null", "Null");
+        this.methods = MethodRegistrations.register(context,
+                MethodRegistrations.method("bdev_null_create",
+                        "Create a null bdev: {name, num_blocks, block_size, uuid?}", this::create),
+                MethodRegistrations.method("bdev_null_delete", "Delete a null bdev: {name}", this::delete),
+                MethodRegistrations.method("bdev_null_resize", "Resize a null bdev: {name, new_size (MiB)}",
+                        this::resize));
+    }
+
+    @Deactivate
+    void deactivate() {
+        methods.close();
+        bdevs.removeAll();
+    }
+
+    /** Reads zero the buffers; everything else succeeds without touching memory. */
+    static int execute(BdevIo io) {
+        if (io.type() == IoType.READ) {
+            for (int i = 0; i < io.segmentCount(); i++) {
+                io.segment(i).fill((byte) 0);
+            }
+        }
+        return BdevIo.SUCCESS;
+    }
+
+    Object create(Params p) {
+        p.allowOnly(Set.of("name", "num_blocks", "block_size", "uuid", "md_size", "dif_type"));
+        String name = p.string("name");
+        int blockSize = BdevParams.blockSize(p, 512);
+        long blocks = BdevParams.numBlocks(p, blockSize, MAX_BYTES, "the 2^60-byte limit");
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("name", name);
+        config.put("num_blocks", blocks);
+        config.put("block_size", blockSize);
+        BdevBackend backend = new BdevBackend() {
+            @Override
+            public ModuleChannel createChannel(Reactor reactor) {
+                return new DeferredCompletionChannel() {
+                    @Override
+                    protected int execute(BdevIo io) {
+                        return NullModule.execute(io);
+                    }
+                };
+            }
+
+            @Override
+            public void destroy() {
+            }
+
+            @Override
+            public String createMethod() {
+                return "bdev_null_create";
+            }
+        };
+        bdevs.create(new BdevSpec(name, BdevParams.uuid(p), "null", "Null disk", blockSize, blocks, 0, IO_TYPES,
+                config), backend);
+        return name;
+    }
+
+    Object delete(Params p) {
+        p.allowOnly(Set.of("name"));
+        bdevs.delete(p.string("name"));
+        return true;
+    }
+
+    Object resize(Params p) {
+        p.allowOnly(Set.of("name", "new_size"));
+        String name = p.string("name");
+        if (!bdevs.names().contains(name)) {
+            throw new io.jvhost.bdev.BdevException(io.jvhost.bdev.BdevException.Reason.NOT_FOUND, "no null bdev named " + name);
+        }
+        long mib = p.integer("new_size", 0, 1, MAX_BYTES >> 20);
+        var bdev = registry.find(name).orElseThrow();
+        registry.resize(name, mib * 1048576 / bdev.blockSize());
+        return true;
+    }
+
+    @Descriptor("Create a null bdev (reads return zeroes, writes are dropped)")
+    public String createNull(@Descriptor("bdev name") String name, @Descriptor("size in MiB") long sizeMiB,
+            @Descriptor("block size: 512 or 4096") int blockSize) {
+        return (String) create(new Params("bdev:create-null", Map.of("name", name, "block_size", (long) blockSize,
+                "num_blocks", sizeMiB * 1048576 / blockSize)));
+    }
+
+    @Descriptor("Create a null bdev with 512-byte blocks")
+    public String createNull(@Descriptor("bdev name") String name, @Descriptor("size in MiB") long sizeMiB) {
+        return createNull(name, sizeMiB, 512);
+    }
+}
