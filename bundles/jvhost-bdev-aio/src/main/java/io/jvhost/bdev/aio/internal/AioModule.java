@@ -3,15 +3,12 @@ package io.jvhost.bdev.aio.internal;
 import io.jvhost.bdev.BdevException;
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.bdev.IoType;
-import io.jvhost.bdev.spi.BdevBackend;
 import io.jvhost.bdev.spi.BdevParams;
 import io.jvhost.bdev.spi.BdevSpec;
 import io.jvhost.bdev.spi.ModuleBdevs;
-import io.jvhost.bdev.spi.ModuleChannel;
 import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
-import io.jvhost.reactor.Reactor;
 import java.io.IOException;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -87,7 +84,7 @@ public final class AioModule {
             config.put("readonly", readOnly);
             files.put(name, file);
             bdevs.create(new BdevSpec(name, null, "aio", "AIO disk", blockSize, blocks, 0, types, config),
-                    backend(name, file, blockSize));
+                    new AioBackend(file, blockSize, () -> files.remove(name, file)));
             LOG.info("aio bdev {} on {} ({} I/O)", name, filename, file.direct ? "direct" : "buffered");
             return name;
         } catch (RuntimeException e) {
@@ -95,26 +92,6 @@ public final class AioModule {
             file.fd.close();
             throw e;
         }
-    }
-
-    private BdevBackend backend(String name, AioFile file, int blockSize) {
-        return new BdevBackend() {
-            @Override
-            public ModuleChannel createChannel(Reactor reactor) {
-                return new AioChannel(file.fd.fd(), blockSize);
-            }
-
-            @Override
-            public void destroy() {
-                files.remove(name, file);
-                file.fd.close();
-            }
-
-            @Override
-            public String createMethod() {
-                return "bdev_aio_create";
-            }
-        };
     }
 
     Object delete(Params p) {

@@ -1,0 +1,104 @@
+package io.jvhost.bdev.aio.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvhost.bdev.BdevDescriptor;
+import io.jvhost.bdev.BdevIo;
+import io.jvhost.bdev.IoChannel;
+import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.OpenMode;
+import io.jvhost.bdev.core.internal.BdevHarness;
+import io.jvhost.bdev.spi.BdevSpec;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AioBackendTest {
+    @TempDir
+    Path disk;
+
+    @Test
+    void shouldWriteAndReadBackThroughIoUringOnDiskFileWithDirectIo() throws Exception {
+        roundTrip(disk.resolve("disk.img"));
+    }
+
+    @Test
+    void shouldWorkOnTmpfsWhetherOrNotItTakesDirectIo() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        if (!Files.isDirectory(shm)) {
+            return;
+        }
+        Path f = Files.createTempFile(shm, "jvhost-aio-", ".img");
+        try {
+            roundTrip(f);
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
+
+    private void roundTrip(Path path) throws Exception {
+        try (FileChannel c = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            c.truncate(0);
+            c.write(java.nio.ByteBuffer.wrap(new byte[] {1}), 1024 * 1024 - 1);
+        }
+        AioFile file = AioFile.open(path.toString(), false);
+        // tmpfs takes O_DIRECT from Linux 6.6 on; before that AioFile falls back to buffered I/O
+        boolean[] destroyed = {false};
+        try (BdevHarness h = new BdevHarness()) {
+            h.registry.register(new BdevSpec("Aio0", null, "aio", "AIO disk", 512, file.size() / 512, 0,
+                    EnumSet.allOf(IoType.class), Map.of()), new AioBackend(file, 512, () -> destroyed[0] = true));
+            BdevDescriptor d = h.open("Aio0", OpenMode.WRITE_EXCLUSIVE);
+            IoChannel ch = d.channel(h.reactor);
+
+            MemorySegment a = h.buffer(4096);
+            MemorySegment b = h.buffer(4096);
+            for (int i = 0; i < 512; i++) {
+                a.set(ValueLayout.JAVA_LONG, i * 8L, 0xA000_0000L + i);
+                b.set(ValueLayout.JAVA_LONG, i * 8L, 0xB000_0000L + i);
+            }
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.WRITE, 64, 16, a, b).status, "two-segment writev");
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.FLUSH, 0, 0).status);
+            MemorySegment back = h.buffer(8192);
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.READ, 64, 16, back).status);
+            assertEquals(-1, back.asSlice(0, 4096).mismatch(a));
+            assertEquals(-1, back.asSlice(4096, 4096).mismatch(b));
+
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.UNMAP, 64, 8).status, "punch hole");
+            MemorySegment z = h.buffer(4096);
+            z.fill((byte) 7);
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.READ, 64, 8, z).status);
+            assertEquals(-1, z.mismatch(h.buffer(4096)), "unmapped blocks read as zeroes");
+
+            // many requests at once: batched into one submission per pass
+            BdevHarness.TrackedIo[] many = new BdevHarness.TrackedIo[300];
+            for (int i = 0; i < many.length; i++) {
+                many[i] = h.submit(ch, IoType.READ, (i * 8L) % 2000, 8, h.buffer(4096));
+            }
+            h.stepUntil(() -> java.util.Arrays.stream(many).allMatch(t -> t.completions == 1));
+            assertTrue(java.util.Arrays.stream(many).allMatch(t -> t.status == BdevIo.SUCCESS));
+
+            ch.close();
+            d.close();
+            h.registry.unregister("Aio0", false).join();
+            assertTrue(destroyed[0]);
+        }
+    }
+
+    @Test
+    void shouldExplainMissingAndUnsuitableFiles() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> AioFile.open(disk.resolve("nope").toString(), false));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        e = assertThrows(IOException.class, () -> AioFile.open(disk.toString(), false));
+        assertTrue(e.getMessage().contains("neither a regular file nor a block device"), e.getMessage());
+    }
+}
