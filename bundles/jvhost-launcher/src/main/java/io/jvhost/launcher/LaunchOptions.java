@@ -29,7 +29,10 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
 
     public static final String USAGE = """
             usage: jvhost [options]
-              --config FILE      apply an SPDK-format JSON config at start ({"subsystems":[...]})
+                   jvhost bdevperf [options] [-q DEPTH] [-o IOSIZE] [-w WORKLOAD] [-t SECONDS] [-M READPCT] [-b BDEV] [--json]
+                   jvhost bench reactor [options]
+              --config FILE      apply an SPDK-format JSON config at start ({"subsystems":[...]});
+                                 without it, runtime-config/default.json (--no-default-config: none)
               --cpumask MASK     reactor cores, hex (0x3) or list (0-1); default 0x1
               --idle NAME        reactor idle strategy: busy-spin, backoff or interrupt (default)
               -S DIR             directory for vhost-user sockets (default /var/tmp)
@@ -43,6 +46,48 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
 
     /** Parses {@code args}; {@code home} is the jvhost directory (features/, runtime-config/). */
     public static LaunchOptions parse(Path home, String[] args) throws UsageException {
+        if (args.length > 0 && args[0].equals("bdevperf")) {
+            return tool(home, args, 1, "bdev:perf", java.util.Set.of("-q", "-o", "-w", "-t", "-M", "-b"), "--json");
+        }
+        if (args.length > 1 && args[0].equals("bench") && args[1].equals("reactor")) {
+            return tool(home, args, 2, "reactor:bench", java.util.Set.of(), null);
+        }
+        if (args.length > 0 && args[0].equals("bench")) {
+            throw new UsageException("unknown benchmark '" + (args.length > 1 ? args[1] : "") + "': try 'bench reactor'");
+        }
+        return parseOptions(home, args, false);
+    }
+
+    /**
+     * A tool run: runtime options as usual, the tool's own options become one Gogo command run after
+     * the config; the runtime exits afterwards, non-zero when the tool fails.
+     */
+    private static LaunchOptions tool(Path home, String[] args, int from, String command, java.util.Set<String> valued,
+            String flag) throws UsageException {
+        List<String> runtime = new ArrayList<>(List.of("--no-default-config"));
+        StringBuilder cmd = new StringBuilder(command);
+        for (int i = from; i < args.length; i++) {
+            if (valued.contains(args[i])) {
+                cmd.append(' ').append(args[i]).append(' ').append(quote(value(args, ++i, args[i])));
+            } else if (args[i].equals(flag)) {
+                cmd.append(' ').append(flag);
+            } else {
+                runtime.add(args[i]);
+            }
+        }
+        runtime.add("-x");
+        runtime.add(cmd.toString());
+        return parseOptions(home, runtime.toArray(new String[0]), true);
+    }
+
+    private static String quote(String v) throws UsageException {
+        if (!v.matches("[A-Za-z0-9_.:\\-]+")) {
+            throw new UsageException("invalid value '" + v + "'");
+        }
+        return v;
+    }
+
+    private static LaunchOptions parseOptions(Path home, String[] args, boolean exitAfterStart) throws UsageException {
         Path config = null;
         String cpumask = "0x1";
         String idle = IdleStrategies.INTERRUPT;
@@ -51,7 +96,8 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         Path deploy = home.resolve("deploy");
         Path socketDir = Path.of("/var/tmp");
         Console console = Console.AUTO;
-        boolean exit = false;
+        boolean exit = exitAfterStart;
+        boolean defaultConfig = true;
         String logLevel = "WARN";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -66,10 +112,15 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                 case "--console" -> console = Console.ON;
                 case "--headless" -> console = Console.OFF;
                 case "--exit" -> exit = true;
+                case "--no-default-config" -> defaultConfig = false;
                 case "--log-level" -> logLevel = value(args, ++i, a).toUpperCase(java.util.Locale.ROOT);
                 case "-h", "--help" -> throw new UsageException(USAGE);
                 default -> throw new UsageException("unknown option '" + a + "' (see jvhost --help)");
             }
+        }
+        Path defaultFile = home.resolve("runtime-config").resolve("default.json");
+        if (config == null && defaultConfig && Files.isReadable(defaultFile)) {
+            config = defaultFile;
         }
         if (config != null && !Files.isReadable(config)) {
             throw new UsageException("config file " + config + " does not exist or is not readable");

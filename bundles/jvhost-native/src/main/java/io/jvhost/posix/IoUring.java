@@ -33,6 +33,10 @@ public final class IoUring extends Fd {
     private static final int PARAMS_SIZE = 120, SQE_SIZE = 64, CQE_SIZE = 16;
     private static final VarHandle INT_HANDLE = ValueLayout.JAVA_INT.varHandle();
 
+    private static final long SYS_IO_URING_REGISTER = 427;
+    private static final int REGISTER_EVENTFD = 4;
+    private static final MethodHandle REGISTER = Libc.withErrno("syscall", fn(LONG, LONG, INT, INT, PTR, INT),
+            Libc.variadicFrom(1));
     private static final MethodHandle SETUP = Libc.withErrno("syscall", fn(LONG, LONG, INT, PTR), Libc.variadicFrom(1));
     private static final MethodHandle ENTER = Libc.withErrno("syscall",
             fn(LONG, LONG, INT, INT, INT, INT, PTR, LONG), Libc.variadicFrom(1));
@@ -95,6 +99,23 @@ public final class IoUring extends Fd {
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
+    }
+
+    /** Has the kernel signal {@code eventFd} whenever it posts a completion (IORING_REGISTER_EVENTFD). */
+    public void registerEventFd(EventFd eventFd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment arg = a.allocateFrom(ValueLayout.JAVA_INT, eventFd.fd());
+            MemorySegment st = Libc.state();
+            Libc.check((long) REGISTER.invokeExact(st, SYS_IO_URING_REGISTER, fd(), REGISTER_EVENTFD, arg, 1), st,
+                    "io_uring_register(EVENTFD)", "ring fd " + fd());
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** True when completions are waiting to be reaped. */
+    public boolean hasCompletions() {
+        return (int) INT_HANDLE.getAcquire(cqRing, cqTailOff) != (int) INT_HANDLE.get(cqRing, cqHeadOff);
     }
 
     /** Submission entries that can be prepared before the ring is full. */

@@ -18,7 +18,7 @@ final class AioBackend implements BdevBackend {
 
     @Override
     public ModuleChannel createChannel(Reactor reactor) {
-        return new AioChannel(file.fd.fd(), blockSize);
+        return new AioChannel(file.fd.fd(), blockSize, reactor);
     }
 
     @Override

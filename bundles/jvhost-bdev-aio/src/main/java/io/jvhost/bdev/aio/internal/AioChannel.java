@@ -4,7 +4,9 @@ import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.IoType;
 import io.jvhost.bdev.spi.BdevIoQueue;
 import io.jvhost.bdev.spi.ModuleChannel;
+import io.jvhost.posix.EventFd;
 import io.jvhost.posix.IoUring;
+import io.jvhost.reactor.Reactor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,6 +22,9 @@ final class AioChannel implements ModuleChannel, IoUring.CompletionHandler {
     private static final long IOVEC = 16;
 
     private final IoUring ring = IoUring.create(QUEUE_DEPTH);
+    /** Signalled by the kernel on every completion, so a reactor in interrupt mode can sleep while I/O runs. */
+    private final EventFd completions = EventFd.create();
+    private final Reactor reactor;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment iovecs = arena.allocate(QUEUE_DEPTH * MAX_SEGMENTS * IOVEC, 8);
     private final BdevIo[] slots = new BdevIo[QUEUE_DEPTH];
@@ -32,9 +37,12 @@ final class AioChannel implements ModuleChannel, IoUring.CompletionHandler {
     private int inFlight;
     private Completer completer;
 
-    AioChannel(int fd, int blockSize) {
+    AioChannel(int fd, int blockSize, Reactor reactor) {
         this.fd = fd;
         this.blockSize = blockSize;
+        this.reactor = reactor;
+        ring.registerEventFd(completions);
+        reactor.watch(completions);
         for (int i = 0; i < QUEUE_DEPTH; i++) {
             free[i] = i;
         }
@@ -123,14 +131,16 @@ final class AioChannel implements ModuleChannel, IoUring.CompletionHandler {
         completer.complete(io, status);
     }
 
-    /** Never sleep with I/O in the kernel: its completion would not wake the reactor. */
+    /** Sleeping is safe while I/O runs in the kernel: each completion signals the watched eventfd. */
     @Override
     public boolean prepareToSleep() {
-        return inFlight == 0 && ring.pending() == 0 && rejected.isEmpty();
+        return ring.pending() == 0 && rejected.isEmpty() && !ring.hasCompletions();
     }
 
     @Override
     public void close() {
+        reactor.unwatch(completions);
+        completions.close();
         ring.close();
         arena.close();
     }

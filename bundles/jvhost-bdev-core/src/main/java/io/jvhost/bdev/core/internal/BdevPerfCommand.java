@@ -82,6 +82,10 @@ public final class BdevPerfCommand {
             jobs.forEach(PerfJob::abandon);
             throw e;
         }
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuStart = os.getProcessCpuTime();
+        long wallStart = System.nanoTime();
         for (PerfJob j : jobs) {
             rs.get(jobs.indexOf(j) % rs.size()).execute(j::start);
         }
@@ -89,7 +93,8 @@ public final class BdevPerfCommand {
         for (PerfJob j : jobs) {
             results.add(j.result.get(seconds + 60L, TimeUnit.SECONDS));
         }
-        String report = report(results, workload, depth, json);
+        double cpuCores = (double) (os.getProcessCpuTime() - cpuStart) / (System.nanoTime() - wallStart);
+        String report = report(results, workload, depth, json, cpuCores);
         long bad = results.stream().mapToLong(r -> r.errors() + r.mismatches()).sum();
         if (bad > 0) {
             throw new IllegalStateException("bdevperf found " + bad + " failed or miscompared I/Os\n" + report);
@@ -97,10 +102,18 @@ public final class BdevPerfCommand {
         return report;
     }
 
-    private static String report(List<PerfResult> results, String workload, int depth, boolean json) {
+    private static String report(List<PerfResult> results, String workload, int depth, boolean json,
+            double cpuCores) {
         StringBuilder sb = new StringBuilder();
+        double totalIops = results.stream().mapToDouble(PerfResult::iops).sum();
         if (json) {
             results.forEach(r -> sb.append(Json.write(r.toJson(workload, depth))).append('\n'));
+            java.util.Map<String, Object> summary = new java.util.LinkedHashMap<>();
+            summary.put("summary", "bdevperf");
+            summary.put("total_iops", Math.round(totalIops));
+            summary.put("process_cpu_cores", Math.round(cpuCores * 1000) / 1000.0);
+            summary.put("iops_per_core", Math.round(totalIops / Math.max(cpuCores, 1e-9)));
+            sb.append(Json.write(summary)).append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%-16s %4s %-9s %4s %7s %12s %10s %10s %10s %10s %8s%n", "bdev", "core",
                 "workload", "qd", "io size", "IOPS", "MiB/s", "mean us", "p50 us", "p99 us", "errors"));
@@ -111,7 +124,8 @@ public final class BdevPerfCommand {
                     r.bdev(), r.core(), workload, depth, r.ioSize(), r.iops(), r.mibPerSecond(), r.meanNanos() / 1000.0,
                     r.p50Nanos() / 1000.0, r.p99Nanos() / 1000.0, r.errors() + r.mismatches()));
         }
-        sb.append(String.format(Locale.ROOT, "%-16s %4s %-9s %4s %7s %12.0f%n", "total", "", "", "", "", total));
+        sb.append(String.format(Locale.ROOT, "%-16s %4s %-9s %4s %7s %12.0f   process CPU %.2f cores, %.0f IOPS per core%n",
+                "total", "", "", "", "", total, cpuCores, total / Math.max(cpuCores, 1e-9)));
         return sb.toString();
     }
 }
