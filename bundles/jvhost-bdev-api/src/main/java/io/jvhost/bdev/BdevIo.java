@@ -19,6 +19,8 @@ public final class BdevIo {
     }
 
     private final MemorySegment[] segments;
+    private final long[] offsets;
+    private final long[] lengths;
     private int segmentCount;
     private IoType type;
     private long offsetBlocks;
@@ -42,6 +44,8 @@ public final class BdevIo {
     /** A request that can carry up to {@code maxSegments} data segments. */
     public BdevIo(int maxSegments) {
         this.segments = new MemorySegment[maxSegments];
+        this.offsets = new long[maxSegments];
+        this.lengths = new long[maxSegments];
     }
 
     /** Prepares the request; clears previous segments. */
@@ -54,12 +58,23 @@ public final class BdevIo {
         return this;
     }
 
-    /** Appends a data segment; returns false when the request has no room for more. */
+    /** Appends a whole segment as data; returns false when the request has no room for more. */
     public boolean addSegment(MemorySegment segment) {
+        return addSegment(segment, 0, segment.byteSize());
+    }
+
+    /**
+     * Appends {@code length} bytes of {@code base} at {@code offset} as data, without creating a
+     * slice (guest memory regions are passed whole, so the I/O path allocates nothing).
+     */
+    public boolean addSegment(MemorySegment base, long offset, long length) {
         if (segmentCount == segments.length) {
             return false;
         }
-        segments[segmentCount++] = segment;
+        segments[segmentCount] = base;
+        offsets[segmentCount] = offset;
+        lengths[segmentCount] = length;
+        segmentCount++;
         return true;
     }
 
@@ -79,8 +94,22 @@ public final class BdevIo {
         return segmentCount;
     }
 
+    /** The memory the i-th data segment lies in; see {@link #segmentOffset} and {@link #segmentLength}. */
     public MemorySegment segment(int i) {
         return segments[i];
+    }
+
+    public long segmentOffset(int i) {
+        return offsets[i];
+    }
+
+    public long segmentLength(int i) {
+        return lengths[i];
+    }
+
+    /** Native address of the i-th data segment. */
+    public long segmentAddress(int i) {
+        return segments[i].address() + offsets[i];
     }
 
     public int maxSegments() {
@@ -91,7 +120,7 @@ public final class BdevIo {
     public long dataBytes() {
         long n = 0;
         for (int i = 0; i < segmentCount; i++) {
-            n += segments[i].byteSize();
+            n += lengths[i];
         }
         return n;
     }

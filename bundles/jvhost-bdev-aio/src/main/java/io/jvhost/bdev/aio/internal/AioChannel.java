@@ -87,15 +87,13 @@ final class AioChannel implements ModuleChannel, IoUring.CompletionHandler {
         boolean read = io.type() == IoType.READ;
         int n = io.segmentCount();
         if (n == 1) {
-            MemorySegment s = io.segment(0);
-            return ring.prepare(read ? IoUring.OP_READ : IoUring.OP_WRITE, fd, s.address(), (int) s.byteSize(), offset,
-                    0, slot);
+            return ring.prepare(read ? IoUring.OP_READ : IoUring.OP_WRITE, fd, io.segmentAddress(0),
+                    (int) io.segmentLength(0), offset, 0, slot);
         }
         long base = (long) slot * MAX_SEGMENTS * IOVEC;
         for (int i = 0; i < n; i++) {
-            MemorySegment s = io.segment(i);
-            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC, s.address());
-            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC + 8, s.byteSize());
+            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC, io.segmentAddress(i));
+            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC + 8, io.segmentLength(i));
         }
         return ring.prepare(read ? IoUring.OP_READV : IoUring.OP_WRITEV, fd, iovecs.address() + base, n, offset, 0, slot);
     }

@@ -38,16 +38,16 @@ final class MallocBackend implements BdevBackend {
         switch (io.type()) {
             case READ -> {
                 for (int i = 0; i < io.segmentCount(); i++) {
-                    MemorySegment s = io.segment(i);
-                    MemorySegment.copy(memory, off, s, 0, s.byteSize());
-                    off += s.byteSize();
+                    long len = io.segmentLength(i);
+                    MemorySegment.copy(memory, off, io.segment(i), io.segmentOffset(i), len);
+                    off += len;
                 }
             }
             case WRITE -> {
                 for (int i = 0; i < io.segmentCount(); i++) {
-                    MemorySegment s = io.segment(i);
-                    MemorySegment.copy(s, 0, memory, off, s.byteSize());
-                    off += s.byteSize();
+                    long len = io.segmentLength(i);
+                    MemorySegment.copy(io.segment(i), io.segmentOffset(i), memory, off, len);
+                    off += len;
                 }
             }
             case UNMAP, WRITE_ZEROES -> zero(off, io.numBlocks() * blockSize);

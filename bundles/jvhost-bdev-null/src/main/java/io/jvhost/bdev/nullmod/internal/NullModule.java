@@ -56,7 +56,7 @@ public final class NullModule {
     static int execute(BdevIo io) {
         if (io.type() == IoType.READ) {
             for (int i = 0; i < io.segmentCount(); i++) {
-                io.segment(i).fill((byte) 0);
+                io.segment(i).asSlice(io.segmentOffset(i), io.segmentLength(i)).fill((byte) 0);
             }
         }
         return BdevIo.SUCCESS;
