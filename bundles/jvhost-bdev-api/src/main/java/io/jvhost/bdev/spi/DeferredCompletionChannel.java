@@ -39,6 +39,12 @@ public abstract class DeferredCompletionChannel implements ModuleChannel {
         return n;
     }
 
+    /** Completions are reported on the next pass, so the reactor must not sleep while any wait. */
+    @Override
+    public boolean prepareToSleep() {
+        return done.isEmpty();
+    }
+
     @Override
     public void close() {
     }

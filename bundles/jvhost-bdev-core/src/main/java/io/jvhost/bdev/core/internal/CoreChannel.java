@@ -123,6 +123,17 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
         return work;
     }
 
+    /** Sleep only when nothing is queued here and the module agrees (its completions will wake us). */
+    @Override
+    public boolean prepareToSleep() {
+        return failed.isEmpty() && retry.isEmpty() && module.prepareToSleep();
+    }
+
+    @Override
+    public void awake() {
+        module.awake();
+    }
+
     @Override
     public int inFlight() {
         return inFlight;

@@ -1,0 +1,263 @@
+package io.jvhost.virtio;
+
+import io.jvhost.posix.EventFd;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The device side of a split virtqueue in guest memory. One reactor thread uses it. The available
+ * index is read with acquire ordering before entries are read; used entries are written plainly and
+ * published with one release store of the used index per batch, then a full fence before the
+ * driver's used_event (or flags) is read to decide on an interrupt, so no interrupt is lost.
+ */
+public final class SplitQueue {
+    private static final int DESC_SIZE = 16;
+    private static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4;
+    private static final int USED_F_NO_NOTIFY = 1, AVAIL_F_NO_INTERRUPT = 1;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle U16_ATOMIC = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    private final GuestMemory memory;
+    private final int size;
+    private final int mask;
+    private final boolean eventIdx;
+    private final EventFd call;
+    private final MemorySegment desc;
+    private final long descOff;
+    private final MemorySegment avail;
+    private final long availOff;
+    private final MemorySegment used;
+    private final long usedOff;
+    private int lastAvail;
+    private int availIdxCache;
+    private int usedIdx;
+    private int publishedUsedIdx;
+    private boolean polling;
+
+    /**
+     * Binds a queue to rings at front-end addresses (as vhost-user gives them).
+     *
+     * @throws IllegalArgumentException naming the ring that is misaligned or outside guest memory
+     */
+    public SplitQueue(GuestMemory memory, int size, long descUaddr, long availUaddr, long usedUaddr, int lastAvail,
+            boolean eventIdx, EventFd call) {
+        if (size < 1 || size > 32768 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("queue size " + size + " is not a power of two up to 32768");
+        }
+        this.memory = memory;
+        this.size = size;
+        this.mask = size - 1;
+        this.eventIdx = eventIdx;
+        this.call = call;
+        long d = ring(memory, "descriptor table", descUaddr, (long) DESC_SIZE * size, 16);
+        long a = ring(memory, "available ring", availUaddr, 6 + 2L * size, 2);
+        long u = ring(memory, "used ring", usedUaddr, 6 + 8L * size, 4);
+        desc = memory.segment(d);
+        descOff = GuestMemory.offset(d);
+        avail = memory.segment(a);
+        availOff = GuestMemory.offset(a);
+        used = memory.segment(u);
+        usedOff = GuestMemory.offset(u);
+        this.lastAvail = lastAvail & 0xFFFF;
+        this.availIdxCache = this.lastAvail;
+        this.usedIdx = (short) U16_ATOMIC.getAcquire(used, usedOff + 2) & 0xFFFF;
+        this.publishedUsedIdx = usedIdx;
+    }
+
+    private static long ring(GuestMemory memory, String what, long uaddr, long bytes, int align) {
+        if ((uaddr & (align - 1)) != 0) {
+            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " is not " + align
+                    + "-byte aligned");
+        }
+        long h = memory.translateUser(uaddr, bytes);
+        if (h < 0) {
+            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " (" + bytes
+                    + " bytes) is not inside guest memory");
+        }
+        return h;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** The next available index the device will read (what GET_VRING_BASE reports). */
+    public int lastAvailIdx() {
+        return lastAvail;
+    }
+
+    /**
+     * How many new heads the driver has made available (acquire read of avail->idx). A count above
+     * the ring size means the driver is broken: returns -1.
+     */
+    public int available() {
+        if (availIdxCache == lastAvail) {
+            availIdxCache = (short) U16_ATOMIC.getAcquire(avail, availOff + 2) & 0xFFFF;
+        }
+        int n = (availIdxCache - lastAvail) & 0xFFFF;
+        return n > size ? -1 : n;
+    }
+
+    /** Takes the next available head (call only when {@link #available()} > 0); -1 if the head is invalid. */
+    public int takeHead() {
+        int head = avail.get(U16, availOff + 4 + 2L * (lastAvail & mask)) & 0xFFFF;
+        lastAvail = (lastAvail + 1) & 0xFFFF;
+        return head < size ? head : -1;
+    }
+
+    /**
+     * Walks the chain starting at {@code head} into {@code chain}: loops, chains longer than the ring,
+     * nested indirect tables and buffers outside guest memory give a negative error.
+     */
+    public int readChain(int head, DescriptorChain chain) {
+        chain.reset(head);
+        MemorySegment table = desc;
+        long tableOff = descOff;
+        int tableLen = size;
+        boolean indirect = false;
+        int idx = head;
+        for (int steps = 0;; steps++) {
+            if (steps >= tableLen) {
+                return DescriptorChain.ERR_LOOP;
+            }
+            long at = tableOff + (long) DESC_SIZE * idx;
+            long addr = table.get(U64, at);
+            int len = table.get(U32, at + 8);
+            int flags = table.get(U16, at + 12) & 0xFFFF;
+            int next = table.get(U16, at + 14) & 0xFFFF;
+            if ((flags & F_INDIRECT) != 0) {
+                if (indirect) {
+                    return DescriptorChain.ERR_NESTED_INDIRECT;
+                }
+                if ((flags & F_NEXT) != 0 || len == 0 || (len & (DESC_SIZE - 1)) != 0) {
+                    return DescriptorChain.ERR_INDIRECT;
+                }
+                long h = memory.translate(addr, Integer.toUnsignedLong(len));
+                if (h < 0) {
+                    return DescriptorChain.ERR_ADDRESS;
+                }
+                table = memory.segment(h);
+                tableOff = GuestMemory.offset(h);
+                tableLen = Integer.divideUnsigned(len, DESC_SIZE);
+                indirect = true;
+                idx = 0;
+                steps = -1;
+                continue;
+            }
+            int r = addBuffer(chain, addr, Integer.toUnsignedLong(len), (flags & F_WRITE) != 0);
+            if (r != DescriptorChain.OK) {
+                return r;
+            }
+            if ((flags & F_NEXT) == 0) {
+                return DescriptorChain.OK;
+            }
+            if (next >= tableLen) {
+                return DescriptorChain.ERR_INDEX;
+            }
+            idx = next;
+        }
+    }
+
+    /** Adds one buffer, split into pieces where it crosses from one memory region into the next. */
+    private int addBuffer(DescriptorChain chain, long addr, long len, boolean write) {
+        if (len == 0) {
+            return DescriptorChain.OK;
+        }
+        while (len > 0) {
+            long piece = Math.min(len, memory.contiguous(addr));
+            long h = piece == 0 ? -1 : memory.translate(addr, piece);
+            if (h < 0) {
+                return DescriptorChain.ERR_ADDRESS;
+            }
+            int r = chain.add(memory.segment(h), GuestMemory.offset(h), piece, write);
+            if (r != DescriptorChain.OK) {
+                return r;
+            }
+            addr += piece;
+            len -= piece;
+        }
+        return DescriptorChain.OK;
+    }
+
+    /** Records a finished request; visible to the driver at the next {@link #publishUsed()}. */
+    public void pushUsed(int head, int writtenBytes) {
+        long e = usedOff + 4 + 8L * (usedIdx & mask);
+        used.set(U32, e, head);
+        used.set(U32, e + 4, writtenBytes);
+        usedIdx = (usedIdx + 1) & 0xFFFF;
+    }
+
+    /** True when used entries were pushed but not yet published. */
+    public boolean hasUnpublished() {
+        return usedIdx != publishedUsedIdx;
+    }
+
+    /**
+     * Publishes pushed entries with a release store of used->idx and interrupts the driver through
+     * the call eventfd unless it suppressed that. Returns true when it signalled.
+     */
+    public boolean publishUsed() {
+        if (usedIdx == publishedUsedIdx) {
+            return false;
+        }
+        int old = publishedUsedIdx;
+        U16_ATOMIC.setRelease(used, usedOff + 2, (short) usedIdx);
+        publishedUsedIdx = usedIdx;
+        VarHandle.fullFence();
+        boolean notify;
+        if (eventIdx) {
+            int usedEvent = (short) U16_ATOMIC.getVolatile(avail, availOff + 4 + 2L * size) & 0xFFFF;
+            notify = ((usedIdx - usedEvent - 1) & 0xFFFF) < ((usedIdx - old) & 0xFFFF);
+        } else {
+            notify = ((short) U16_ATOMIC.getVolatile(avail, availOff) & AVAIL_F_NO_INTERRUPT) == 0;
+        }
+        if (notify && call != null) {
+            call.signal();
+        }
+        return notify;
+    }
+
+    /**
+     * Tells the driver not to kick while the device polls (used->flags NO_NOTIFY, or avail_event
+     * just behind what was consumed). Call after each batch while polling.
+     */
+    public void suppressKicks() {
+        polling = true;
+        if (eventIdx) {
+            used.set(U16, usedOff + 4 + 8L * size, (short) (lastAvail - 1));
+        } else {
+            U16_ATOMIC.setRelease(used, usedOff, (short) USED_F_NO_NOTIFY);
+        }
+    }
+
+    /**
+     * Asks the driver to kick for the next request, then re-checks the ring after a full fence:
+     * returns true if requests arrived meanwhile (the device must not sleep then).
+     */
+    public boolean enableKicksAndRecheck() {
+        polling = false;
+        if (eventIdx) {
+            U16_ATOMIC.setVolatile(used, usedOff + 4 + 8L * size, (short) lastAvail);
+        } else {
+            U16_ATOMIC.setVolatile(used, usedOff, (short) 0);
+        }
+        VarHandle.fullFence();
+        availIdxCache = (short) U16_ATOMIC.getVolatile(avail, availOff + 2) & 0xFFFF;
+        return availIdxCache != lastAvail;
+    }
+
+    public boolean isPolling() {
+        return polling;
+    }
+
+    /** Signals the driver once (after a reconnect, so it re-checks the used ring). */
+    public void interrupt() {
+        if (call != null) {
+            call.signal();
+        }
+    }
+}
