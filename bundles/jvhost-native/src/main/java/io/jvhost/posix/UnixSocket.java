@@ -50,6 +50,11 @@ public final class UnixSocket extends Fd {
         this.name = name;
     }
 
+    /** Takes ownership of a connected socket received from elsewhere (e.g. over SCM_RIGHTS). */
+    public static UnixSocket adopt(int fd, String name) {
+        return new UnixSocket(fd, name);
+    }
+
     /** Describes the socket in errors: its path, or "peer of PATH". */
     public String name() {
         return name;

@@ -19,20 +19,39 @@ public final class GuestMemory implements AutoCloseable {
     private static final int OFFSET_BITS = 54;
     private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
 
+    /** One mapped region, shared by every map that contains it; unmapped when the last map closes. */
+    private static final class Mapping {
+        final MemoryRegion region;
+        final MemorySegment mapping;
+        final MemorySegment view;
+        int references = 1;
+
+        Mapping(MemoryRegion region, MemorySegment mapping, MemorySegment view) {
+            this.region = region;
+            this.mapping = mapping;
+            this.view = view;
+        }
+    }
+
+    private static final Object LOCK = new Object();
+    private final Mapping[] mappings;
     private final MemoryRegion[] regions;
-    private final MemorySegment[] mappings;
     private final MemorySegment[] views;
     private boolean closed;
 
-    private GuestMemory(MemoryRegion[] regions, MemorySegment[] mappings, MemorySegment[] views) {
-        this.regions = regions;
+    private GuestMemory(Mapping[] mappings) {
         this.mappings = mappings;
-        this.views = views;
+        this.regions = new MemoryRegion[mappings.length];
+        this.views = new MemorySegment[mappings.length];
+        for (int i = 0; i < mappings.length; i++) {
+            regions[i] = mappings[i].region;
+            views[i] = mappings[i].view;
+        }
     }
 
     /** An empty map: every translation fails. */
     public static GuestMemory empty() {
-        return new GuestMemory(new MemoryRegion[0], new MemorySegment[0], new MemorySegment[0]);
+        return new GuestMemory(new Mapping[0]);
     }
 
     /**
@@ -44,42 +63,86 @@ public final class GuestMemory implements AutoCloseable {
         if (regions.size() != fds.size()) {
             throw new IllegalArgumentException(regions.size() + " memory regions but " + fds.size() + " file descriptors");
         }
+        checkLayout(regions);
+        List<Mapping> mapped = new ArrayList<>();
+        try {
+            for (int i = 0; i < regions.size(); i++) {
+                mapped.add(mapRegion(regions.get(i), fds.get(i)));
+            }
+        } catch (RuntimeException e) {
+            mapped.forEach(m -> Memory.munmap(m.mapping));
+            throw e;
+        }
+        return new GuestMemory(mapped.toArray(new Mapping[0]));
+    }
+
+    private static Mapping mapRegion(MemoryRegion r, Fd fd) {
+        MemorySegment m = Memory.mapShared(fd.fd(), r.size() + r.mmapOffset());
+        return new Mapping(r, m, m.asSlice(r.mmapOffset(), r.size()));
+    }
+
+    private static void checkLayout(List<MemoryRegion> regions) {
         if (regions.size() > MAX_REGIONS) {
-            throw new IllegalArgumentException("too many memory regions: " + regions.size());
+            throw new IllegalArgumentException("too many memory regions: " + regions.size() + " (at most " + MAX_REGIONS + ")");
         }
         for (int i = 0; i < regions.size(); i++) {
             MemoryRegion r = regions.get(i);
             if (r.size() <= 0 || r.mmapOffset() < 0 || r.size() > OFFSET_MASK || r.mmapOffset() > OFFSET_MASK
-                    || r.guestPhysAddr() + r.size() < r.guestPhysAddr()) {
+                    || r.guestPhysAddr() + r.size() < r.guestPhysAddr() || r.userAddr() + r.size() < r.userAddr()) {
                 throw new IllegalArgumentException("memory region " + i + " is invalid: " + r);
             }
             for (int j = 0; j < i; j++) {
                 if (r.overlapsGuest(regions.get(j))) {
-                    throw new IllegalArgumentException("memory regions " + j + " and " + i + " overlap: " + regions.get(j)
-                            + ", " + r);
+                    throw new IllegalArgumentException("memory regions overlap: " + regions.get(j) + " and " + r);
                 }
             }
         }
-        List<MemorySegment> mapped = new ArrayList<>();
-        MemorySegment[] views = new MemorySegment[regions.size()];
-        try {
-            for (int i = 0; i < regions.size(); i++) {
-                MemoryRegion r = regions.get(i);
-                MemorySegment m = Memory.mapShared(fds.get(i).fd(), r.size() + r.mmapOffset());
-                mapped.add(m);
-                views[i] = m.asSlice(r.mmapOffset(), r.size());
-            }
-        } catch (RuntimeException e) {
-            mapped.forEach(Memory::munmap);
-            throw e;
-        }
-        return new GuestMemory(regions.toArray(new MemoryRegion[0]), mapped.toArray(new MemorySegment[0]), views);
     }
 
-    /** A map over memory the caller already owns (tests, a front-end's own view). Not unmapped on close. */
+    /** A new map with one more region (ADD_MEM_REG); shares this map's mappings. */
+    public GuestMemory with(MemoryRegion region, Fd fd) {
+        List<MemoryRegion> all = new ArrayList<>(List.of(regions));
+        all.add(region);
+        checkLayout(all);
+        Mapping added = mapRegion(region, fd);
+        synchronized (LOCK) {
+            Mapping[] ms = java.util.Arrays.copyOf(mappings, mappings.length + 1);
+            ms[ms.length - 1] = added;
+            for (int i = 0; i < mappings.length; i++) {
+                mappings[i].references++;
+            }
+            return new GuestMemory(ms);
+        }
+    }
+
+    /** A new map without the region matching {@code region}'s guest address and size (REM_MEM_REG). */
+    public GuestMemory without(MemoryRegion region) {
+        synchronized (LOCK) {
+            List<Mapping> kept = new ArrayList<>();
+            boolean found = false;
+            for (Mapping m : mappings) {
+                if (!found && m.region.guestPhysAddr() == region.guestPhysAddr() && m.region.size() == region.size()) {
+                    found = true;
+                } else {
+                    kept.add(m);
+                }
+            }
+            if (!found) {
+                throw new IllegalArgumentException("no memory region at guest address 0x"
+                        + Long.toHexString(region.guestPhysAddr()) + " of " + region.size() + " bytes");
+            }
+            kept.forEach(m -> m.references++);
+            return new GuestMemory(kept.toArray(new Mapping[0]));
+        }
+    }
+
+    /** A map over memory the caller already owns (tests, a front-end's own view). Never unmapped. */
     public static GuestMemory wrap(List<MemoryRegion> regions, List<MemorySegment> views) {
-        return new GuestMemory(regions.toArray(new MemoryRegion[0]), new MemorySegment[0],
-                views.toArray(new MemorySegment[0]));
+        Mapping[] ms = new Mapping[regions.size()];
+        for (int i = 0; i < ms.length; i++) {
+            ms[i] = new Mapping(regions.get(i), null, views.get(i));
+        }
+        return new GuestMemory(ms);
     }
 
     public int regionCount() {
@@ -141,13 +204,18 @@ public final class GuestMemory implements AutoCloseable {
         return handle & OFFSET_MASK;
     }
 
-    /** Unmaps every region (once); segments from this map must not be used afterwards. */
+    /** Releases this map; regions no other map shares are unmapped. Segments must not be used afterwards. */
     @Override
-    public synchronized void close() {
-        if (!closed) {
+    public void close() {
+        synchronized (LOCK) {
+            if (closed) {
+                return;
+            }
             closed = true;
-            for (MemorySegment m : mappings) {
-                Memory.munmap(m);
+            for (Mapping m : mappings) {
+                if (--m.references == 0 && m.mapping != null) {
+                    Memory.munmap(m.mapping);
+                }
             }
         }
     }

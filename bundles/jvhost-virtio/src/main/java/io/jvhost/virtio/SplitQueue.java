@@ -25,7 +25,7 @@ public final class SplitQueue {
     private final int size;
     private final int mask;
     private final boolean eventIdx;
-    private final EventFd call;
+    private EventFd call;
     private final MemorySegment desc;
     private final long descOff;
     private final MemorySegment avail;
@@ -248,6 +248,11 @@ public final class SplitQueue {
         VarHandle.fullFence();
         availIdxCache = (short) U16_ATOMIC.getVolatile(avail, availOff + 2) & 0xFFFF;
         return availIdxCache != lastAvail;
+    }
+
+    /** Replaces the call eventfd (SET_VRING_CALL while running); reactor thread only. */
+    public void setCall(EventFd call) {
+        this.call = call;
     }
 
     public boolean isPolling() {

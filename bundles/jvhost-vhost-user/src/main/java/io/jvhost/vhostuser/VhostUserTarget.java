@@ -1,0 +1,52 @@
+package io.jvhost.vhostuser;
+
+import io.jvhost.reactor.CpuMask;
+import io.jvhost.reactor.ReactorGroup;
+import io.jvhost.vhostuser.internal.Listener;
+import java.nio.file.Path;
+
+/**
+ * A listening vhost-user socket for one controller. One front-end is served at a time; when it
+ * disconnects, its queues drain and its memory is released, and the next front-end can connect.
+ */
+public final class VhostUserTarget implements AutoCloseable {
+    private final Listener listener;
+
+    private VhostUserTarget(Listener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Listens at {@code socket} (a stale socket file is replaced; a live one is refused) with the given
+     * ownership; queues run on reactors of {@code cpumask} (null: any).
+     */
+    public static VhostUserTarget listen(String controller, Path socket, SocketOptions options, VhostUserDevice device,
+            ReactorGroup reactors, CpuMask cpumask) {
+        return new VhostUserTarget(Listener.start(controller, socket, options, device, reactors, cpumask));
+    }
+
+    public Path socket() {
+        return listener.socket();
+    }
+
+    /** True while a front-end is connected. */
+    public boolean connected() {
+        return listener.connected();
+    }
+
+    /** Requests completed per queue in the current and earlier sessions. */
+    public long[] completedPerQueue() {
+        return listener.completedPerQueue();
+    }
+
+    /** Sends the front-end a config-change message (e.g. the capacity changed). */
+    public void notifyConfigChange() {
+        listener.notifyConfigChange();
+    }
+
+    /** Stops listening, ends the session (its queues drain first) and removes the socket file. */
+    @Override
+    public void close() {
+        listener.close();
+    }
+}

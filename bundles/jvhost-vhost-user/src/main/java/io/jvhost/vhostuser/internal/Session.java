@@ -1,0 +1,570 @@
+package io.jvhost.vhostuser.internal;
+
+import static io.jvhost.vhostuser.internal.Protocol.*;
+
+import io.jvhost.posix.EventFd;
+import io.jvhost.posix.Fd;
+import io.jvhost.posix.UnixSocket;
+import io.jvhost.reactor.CpuMask;
+import io.jvhost.reactor.Reactor;
+import io.jvhost.reactor.ReactorGroup;
+import io.jvhost.vhostuser.VhostUserDevice;
+import io.jvhost.virtio.GuestMemory;
+import io.jvhost.virtio.MemoryRegion;
+import io.jvhost.virtio.SplitQueue;
+import io.jvhost.virtio.VirtioFeatures;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One front-end connection: reads messages on its own thread, keeps the negotiated state, maps guest
+ * memory, and starts and stops vrings on reactors. Any malformed message ends this session only.
+ */
+final class Session implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long STOP_TIMEOUT_SECONDS = 30;
+    /** Most queues a session tracks; QEMU never asks for more than the device offers. */
+    private static final int MAX_VRINGS = 256;
+
+    private final String controller;
+    private final UnixSocket socket;
+    private final VhostUserDevice device;
+    private final ReactorGroup reactors;
+    private final CpuMask cpumask;
+    private final Runnable onEnd;
+    private final Vring[] vrings;
+    private final Arena arena = Arena.ofConfined();
+    private MemorySegment buffer;
+    private GuestMemory memory = GuestMemory.empty();
+    private long offeredFeatures;
+    private long features;
+    private boolean featuresSet;
+    private long protocolFeatures;
+    private long status;
+    private volatile UnixSocket backendChannel;
+    private boolean leakMemory;
+
+    Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
+            Runnable onEnd) {
+        this.controller = controller;
+        this.socket = socket;
+        this.device = device;
+        this.reactors = reactors;
+        this.cpumask = cpumask;
+        this.onEnd = onEnd;
+        this.vrings = new Vring[Math.min(MAX_VRINGS, Math.max(1, device.maxQueues()))];
+        for (int i = 0; i < vrings.length; i++) {
+            vrings[i] = new Vring(i);
+        }
+        offeredFeatures = device.deviceFeatures() | VirtioFeatures.bit(VirtioFeatures.VERSION_1)
+                | VirtioFeatures.bit(VirtioFeatures.PROTOCOL_FEATURES) | VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX)
+                | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC);
+    }
+
+    @Override
+    public void run() {
+        buffer = arena.allocate(HEADER_SIZE + MAX_PAYLOAD, 8);
+        String end = "front-end disconnected";
+        try {
+            while (readAndHandle()) {
+                // one message per turn
+            }
+        } catch (ProtocolException e) {
+            end = "closed the session: " + e.getMessage();
+            LOG.warn("controller {}: {}", controller, end);
+        } catch (IOException | RuntimeException e) {
+            end = "closed the session after an error: " + e;
+            LOG.warn("controller {}: {}", controller, end, e);
+        } finally {
+            teardown();
+            LOG.info("controller {}: {}", controller, end);
+            onEnd.run();
+        }
+    }
+
+    /** Reads one message and handles it; false at a clean end of stream. */
+    private boolean readAndHandle() throws IOException, ProtocolException {
+        UnixSocket.Received r = socket.receive(buffer, HEADER_SIZE);
+        List<Fd> fds = new ArrayList<>();
+        for (int fd : r.fds()) {
+            fds.add(new Fd(fd));
+        }
+        try {
+            if (r.bytes() == 0) {
+                return false;
+            }
+            if (r.bytes() < HEADER_SIZE && !socket.receiveFully(buffer.asSlice(r.bytes()), HEADER_SIZE - r.bytes())) {
+                throw new ProtocolException("connection closed inside a message header");
+            }
+            int request = buffer.get(U32, 0);
+            int flags = buffer.get(U32, 4);
+            int size = buffer.get(U32, 8);
+            if ((flags & 0x3) != VERSION) {
+                throw new ProtocolException("message with protocol version " + (flags & 0x3) + " (expected 1)");
+            }
+            if (size < 0 || size > MAX_PAYLOAD) {
+                throw new ProtocolException(name(request) + " with a " + Integer.toUnsignedString(size)
+                        + "-byte payload (at most " + MAX_PAYLOAD + ")");
+            }
+            MemorySegment payload = buffer.asSlice(HEADER_SIZE, size);
+            if (size > 0 && !socket.receiveFully(payload, size)) {
+                throw new ProtocolException("connection closed inside a " + name(request) + " payload");
+            }
+            handle(request, flags, payload, fds);
+            return true;
+        } finally {
+            fds.forEach(Fd::close);
+        }
+    }
+
+    private void handle(int request, int flags, MemorySegment p, List<Fd> fds) throws ProtocolException {
+        boolean ack = (flags & FLAG_NEED_REPLY) != 0 && (protocolFeatures & (1L << PF_REPLY_ACK)) != 0
+                && !Protocol.hasReply(request);
+        try {
+            dispatch(request, p, fds);
+        } catch (RequestFailed e) {
+            LOG.warn("controller {}: {} failed: {}", controller, name(request), e.getMessage());
+            if (!ack) {
+                throw new ProtocolException(name(request) + " failed: " + e.getMessage());
+            }
+            replyU64(request, 1);
+            return;
+        }
+        if (ack) {
+            replyU64(request, 0);
+        }
+    }
+
+    /** A request that was well formed but could not be carried out. */
+    private static final class RequestFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RequestFailed(String message) {
+            super(message);
+        }
+    }
+
+    private void dispatch(int request, MemorySegment p, List<Fd> fds) throws ProtocolException, RequestFailed {
+        switch (request) {
+            case GET_FEATURES -> {
+                expect(request, p, 0);
+                replyU64(request, offeredFeatures);
+            }
+            case SET_FEATURES -> {
+                expect(request, p, 8);
+                long f = p.get(U64, 0);
+                if ((f & ~offeredFeatures) != 0) {
+                    throw new RequestFailed("features 0x" + Long.toHexString(f & ~offeredFeatures) + " were not offered");
+                }
+                features = f;
+                featuresSet = true;
+                device.featuresNegotiated(f);
+            }
+            case SET_OWNER -> expect(request, p, 0);
+            case RESET_OWNER, RESET_DEVICE -> {
+                stopAllRings();
+                for (Vring v : vrings) {
+                    v.closeFds();
+                    v.addressed = false;
+                    v.enabled = false;
+                    v.base = 0;
+                }
+                features = 0;
+                featuresSet = false;
+                status = 0;
+                device.sessionEnded();
+            }
+            case GET_PROTOCOL_FEATURES -> {
+                expect(request, p, 0);
+                replyU64(request, Protocol.PROTOCOL_FEATURES);
+            }
+            case SET_PROTOCOL_FEATURES -> {
+                expect(request, p, 8);
+                long pf = p.get(U64, 0);
+                if ((pf & ~Protocol.PROTOCOL_FEATURES) != 0) {
+                    throw new RequestFailed("protocol features 0x" + Long.toHexString(pf & ~Protocol.PROTOCOL_FEATURES)
+                            + " were not offered");
+                }
+                protocolFeatures = pf;
+            }
+            case GET_QUEUE_NUM -> {
+                expect(request, p, 0);
+                replyU64(request, vrings.length);
+            }
+            case GET_MAX_MEM_SLOTS -> {
+                expect(request, p, 0);
+                replyU64(request, MAX_MEM_SLOTS);
+            }
+            case SET_MEM_TABLE -> setMemTable(p, fds);
+            case ADD_MEM_REG -> addMemReg(p, fds);
+            case REM_MEM_REG -> removeMemReg(p);
+            case SET_VRING_NUM -> {
+                Vring v = vringState(request, p);
+                int num = p.get(U32, 4);
+                if (num < 1 || num > 32768 || Integer.bitCount(num) != 1) {
+                    throw new RequestFailed("queue " + v.index + ": size " + num + " is not a power of two up to 32768");
+                }
+                requireStopped(v, request);
+                v.num = num;
+            }
+            case SET_VRING_ADDR -> {
+                expect(request, p, 40);
+                Vring v = vring(request, p.get(U32, 0));
+                requireStopped(v, request);
+                v.descAddr = p.get(U64, 8);
+                v.usedAddr = p.get(U64, 16);
+                v.availAddr = p.get(U64, 24);
+                v.addressed = true;
+                maybeStart(v);
+            }
+            case SET_VRING_BASE -> {
+                Vring v = vringState(request, p);
+                requireStopped(v, request);
+                v.base = p.get(U32, 4) & 0xFFFF;
+            }
+            case GET_VRING_BASE -> {
+                Vring v = vringState(request, p);
+                stopRing(v);
+                if (v.kick != null) {
+                    v.kick.close();
+                    v.kick = null;
+                }
+                v.kickPolled = false;
+                MemorySegment reply = arena.allocate(8);
+                reply.set(U32, 0, v.index);
+                reply.set(U32, 4, v.base);
+                reply(request, reply);
+            }
+            case SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR -> setVringFd(request, p, fds);
+            case SET_VRING_ENABLE -> {
+                Vring v = vringState(request, p);
+                v.enabled = p.get(U32, 4) != 0;
+                if (v.enabled) {
+                    maybeStart(v);
+                } else {
+                    stopRing(v);
+                }
+            }
+            case SET_BACKEND_REQ_FD -> {
+                expect(request, p, 0);
+                if (fds.size() != 1) {
+                    throw new ProtocolException("SET_BACKEND_REQ_FD without exactly one descriptor");
+                }
+                UnixSocket old = backendChannel;
+                backendChannel = UnixSocket.adopt(fds.remove(0).release(), "back-end channel of " + controller);
+                if (old != null) {
+                    old.close();
+                }
+            }
+            case GET_CONFIG -> getConfig(request, p);
+            case SET_CONFIG -> {
+                int offset = configHeader(request, p);
+                byte[] data = p.asSlice(12, p.get(U32, 4)).toArray(ValueLayout.JAVA_BYTE);
+                try {
+                    device.writeConfig(offset, data);
+                } catch (IllegalArgumentException e) {
+                    throw new RequestFailed("SET_CONFIG: " + e.getMessage());
+                }
+            }
+            case SET_STATUS -> {
+                expect(request, p, 8);
+                status = p.get(U64, 0);
+            }
+            case GET_STATUS -> {
+                expect(request, p, 0);
+                replyU64(request, status);
+            }
+            default -> throw new ProtocolException("unsupported " + name(request) + " (" + request + ")");
+        }
+    }
+
+    private static void expect(int request, MemorySegment p, long size) throws ProtocolException {
+        if (p.byteSize() != size) {
+            throw new ProtocolException(name(request) + " with a " + p.byteSize() + "-byte payload (expected " + size + ")");
+        }
+    }
+
+    private Vring vringState(int request, MemorySegment p) throws ProtocolException {
+        expect(request, p, 8);
+        return vring(request, p.get(U32, 0));
+    }
+
+    private Vring vring(int request, long index) throws ProtocolException {
+        if (index < 0 || index >= vrings.length) {
+            throw new ProtocolException(name(request) + " for queue " + index + " (the device has " + vrings.length + ")");
+        }
+        return vrings[(int) index];
+    }
+
+    private static void requireStopped(Vring v, int request) throws RequestFailed {
+        if (v.running != null) {
+            throw new RequestFailed(name(request) + " on queue " + v.index + " while it runs");
+        }
+    }
+
+    private void setVringFd(int request, MemorySegment p, List<Fd> fds) throws ProtocolException {
+        expect(request, p, 8);
+        long word = p.get(U64, 0);
+        Vring v = vring(request, word & VRING_INDEX_MASK);
+        boolean noFd = (word & VRING_NOFD) != 0;
+        if (noFd != fds.isEmpty() || fds.size() > 1) {
+            throw new ProtocolException(name(request) + " for queue " + v.index + " with " + fds.size()
+                    + " descriptors and the no-fd flag " + (noFd ? "set" : "clear"));
+        }
+        EventFd fd = noFd ? null : new EventFd(fds.remove(0).release());
+        switch (request) {
+            case SET_VRING_KICK -> {
+                stopRing(v);
+                if (v.kick != null) {
+                    v.kick.close();
+                }
+                v.kick = fd;
+                v.kickPolled = noFd;
+                maybeStart(v);
+            }
+            case SET_VRING_CALL -> {
+                EventFd old = v.call;
+                v.call = fd;
+                VringPoller running = v.running;
+                if (running != null) {
+                    running.reactor().execute(() -> {
+                        running.queue().setCall(fd);
+                        if (old != null) {
+                            old.close();
+                        }
+                    });
+                } else if (old != null) {
+                    old.close();
+                }
+            }
+            default -> {
+                if (v.err != null) {
+                    v.err.close();
+                }
+                v.err = fd;
+            }
+        }
+    }
+
+    private void setMemTable(MemorySegment p, List<Fd> fds) throws ProtocolException, RequestFailed {
+        if (p.byteSize() < 8) {
+            throw new ProtocolException("SET_MEM_TABLE shorter than its header");
+        }
+        int n = p.get(U32, 0);
+        if (n < 0 || n > 8 || p.byteSize() != 8 + 32L * n) {
+            throw new ProtocolException("SET_MEM_TABLE with " + n + " regions in a " + p.byteSize() + "-byte payload");
+        }
+        if (fds.size() != n) {
+            throw new ProtocolException("SET_MEM_TABLE with " + n + " regions but " + fds.size() + " descriptors");
+        }
+        List<MemoryRegion> regions = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            regions.add(region(p, 8 + 32L * i));
+        }
+        GuestMemory mapped;
+        try {
+            mapped = GuestMemory.map(regions, fds);
+        } catch (RuntimeException e) {
+            throw new RequestFailed("cannot map guest memory: " + e.getMessage());
+        }
+        replaceMemory(mapped);
+    }
+
+    private static MemoryRegion region(MemorySegment p, long at) {
+        return new MemoryRegion(p.get(U64, at), p.get(U64, at + 8), p.get(U64, at + 16), p.get(U64, at + 24));
+    }
+
+    private void addMemReg(MemorySegment p, List<Fd> fds) throws ProtocolException, RequestFailed {
+        expect(ADD_MEM_REG, p, 40);
+        if (fds.size() != 1) {
+            throw new ProtocolException("ADD_MEM_REG with " + fds.size() + " descriptors (expected 1)");
+        }
+        try {
+            replaceMemory(memory.with(region(p, 8), fds.get(0)));
+        } catch (IllegalArgumentException | io.jvhost.posix.NativeException e) {
+            throw new RequestFailed("cannot add memory region: " + e.getMessage());
+        }
+    }
+
+    private void removeMemReg(MemorySegment p) throws ProtocolException, RequestFailed {
+        expect(REM_MEM_REG, p, 40);
+        try {
+            replaceMemory(memory.without(region(p, 8)));
+        } catch (IllegalArgumentException e) {
+            throw new RequestFailed(e.getMessage());
+        }
+    }
+
+    /** Stops running rings, swaps the map, restarts them on the new one; the old map is unmapped after. */
+    private void replaceMemory(GuestMemory next) {
+        List<Vring> restart = new ArrayList<>();
+        for (Vring v : vrings) {
+            if (v.running != null) {
+                stopRing(v);
+                restart.add(v);
+            }
+        }
+        GuestMemory old = memory;
+        memory = next;
+        if (!leakMemory) {
+            old.close();
+        }
+        for (Vring v : restart) {
+            maybeStart(v);
+        }
+    }
+
+    private int configHeader(int request, MemorySegment p) throws ProtocolException {
+        if (p.byteSize() < 12) {
+            throw new ProtocolException(name(request) + " shorter than its header");
+        }
+        int offset = p.get(U32, 0);
+        int size = p.get(U32, 4);
+        if (offset < 0 || size < 0 || size > MAX_CONFIG_SIZE || offset > MAX_CONFIG_SIZE - size
+                || p.byteSize() != 12L + size) {
+            throw new ProtocolException(name(request) + " for " + Integer.toUnsignedString(size) + " bytes at offset "
+                    + Integer.toUnsignedString(offset) + " in a " + p.byteSize() + "-byte payload");
+        }
+        return offset;
+    }
+
+    private void getConfig(int request, MemorySegment p) throws ProtocolException {
+        int offset = configHeader(request, p);
+        int size = p.get(U32, 4);
+        byte[] data = new byte[size];
+        device.readConfig(offset, data);
+        MemorySegment reply = arena.allocate(12 + size);
+        MemorySegment.copy(p, 0, reply, 0, 12);
+        MemorySegment.copy(data, 0, reply, ValueLayout.JAVA_BYTE, 12, size);
+        reply(request, reply);
+    }
+
+    /** Starts a ring once it has memory, addresses, a kick and (with protocol features) is enabled. */
+    private void maybeStart(Vring v) {
+        boolean enabled = v.enabled || (features & VirtioFeatures.bit(VirtioFeatures.PROTOCOL_FEATURES)) == 0;
+        if (v.running != null || !v.addressed || !v.started() || !enabled || v.num == 0 || memory.regionCount() == 0
+                || !featuresSet) {
+            return;
+        }
+        SplitQueue queue;
+        try {
+            queue = new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base,
+                    VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX), v.call);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("queue " + v.index + ": " + e.getMessage());
+        }
+        Reactor reactor = reactors.leastLoaded(cpumask);
+        VringPoller poller = new VringPoller(controller, v.index, queue, reactor, v.kick);
+        try {
+            reactor.call(() -> {
+                poller.open(device);
+                return null;
+            }).get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("queue " + v.index + " could not start on reactor " + reactor.index() + ": "
+                    + e.getMessage(), e);
+        }
+        v.running = poller;
+        LOG.info("controller {}: queue {} ({} entries) runs on reactor {} (core {})", controller, v.index, v.num,
+                reactor.index(), reactor.core());
+    }
+
+    /** Stops a running ring after its in-flight requests finished; records where it stopped. */
+    private void stopRing(Vring v) {
+        VringPoller p = v.running;
+        if (p == null) {
+            return;
+        }
+        try {
+            p.reactor().execute(p::requestStop);
+            v.base = p.stopped().get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // requests still in flight may write into guest memory: keep it mapped rather than crash
+            leakMemory = true;
+            LOG.error("controller {}: queue {} did not stop within {} s; keeping guest memory mapped", controller,
+                    v.index, STOP_TIMEOUT_SECONDS);
+        }
+        v.completedBefore += p.completed.get();
+        v.running = null;
+    }
+
+    private void stopAllRings() {
+        for (Vring v : vrings) {
+            stopRing(v);
+        }
+    }
+
+    private void teardown() {
+        stopAllRings();
+        for (Vring v : vrings) {
+            v.closeFds();
+        }
+        if (!leakMemory) {
+            memory.close();
+        }
+        memory = GuestMemory.empty();
+        UnixSocket b = backendChannel;
+        backendChannel = null;
+        if (b != null) {
+            b.close();
+        }
+        socket.close();
+        arena.close();
+        device.sessionEnded();
+    }
+
+    private void replyU64(int request, long value) {
+        MemorySegment v = arena.allocate(8);
+        v.set(U64, 0, value);
+        reply(request, v);
+    }
+
+    private void reply(int request, MemorySegment payload) {
+        MemorySegment m = arena.allocate(HEADER_SIZE + payload.byteSize(), 8);
+        m.set(U32, 0, request);
+        m.set(U32, 4, VERSION | FLAG_REPLY);
+        m.set(U32, 8, (int) payload.byteSize());
+        MemorySegment.copy(payload, 0, m, HEADER_SIZE, payload.byteSize());
+        socket.send(m, m.byteSize());
+    }
+
+    /** Tells the front-end the config space changed (capacity, for one), if it gave us a channel. */
+    void notifyConfigChange() {
+        UnixSocket b = backendChannel;
+        if (b == null || (protocolFeatures & (1L << PF_BACKEND_REQ)) == 0) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(HEADER_SIZE, 8);
+            m.set(U32, 0, BACKEND_CONFIG_CHANGE_MSG);
+            m.set(U32, 4, VERSION);
+            m.set(U32, 8, 0);
+            b.send(m, HEADER_SIZE);
+        } catch (RuntimeException e) {
+            LOG.warn("controller {}: could not send a config-change message: {}", controller, e.getMessage());
+        }
+    }
+
+    /** Requests completed per queue, for statistics (any thread; approximate). */
+    long[] completedPerQueue() {
+        long[] out = new long[vrings.length];
+        for (int i = 0; i < vrings.length; i++) {
+            out[i] = vrings[i].completed();
+        }
+        return out;
+    }
+
+    void shutdown() {
+        socket.shutdown();
+    }
+}

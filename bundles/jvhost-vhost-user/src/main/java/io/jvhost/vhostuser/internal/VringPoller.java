@@ -1,0 +1,183 @@
+package io.jvhost.vhostuser.internal;
+
+import io.jvhost.posix.EventFd;
+import io.jvhost.reactor.Poller;
+import io.jvhost.reactor.Reactor;
+import io.jvhost.vhostuser.DeviceQueue;
+import io.jvhost.vhostuser.QueueContext;
+import io.jvhost.vhostuser.VhostUserDevice;
+import io.jvhost.virtio.DescriptorChain;
+import io.jvhost.virtio.SplitQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one virtqueue on its reactor: publishes the previous pass's completions, takes new requests
+ * in bounded batches, hands each chain to the device, and on stop waits for in-flight requests
+ * before it leaves the reactor and reports the ring's next available index.
+ */
+final class VringPoller implements Poller, QueueContext {
+    private static final Logger LOG = LoggerFactory.getLogger(VringPoller.class);
+    private static final int BATCH = 64;
+    private static final int MAX_CHAIN = 1024;
+
+    private final String controller;
+    private final int index;
+    private final SplitQueue queue;
+    private final Reactor reactor;
+    private final EventFd kick;
+    private final DescriptorChain chain;
+    private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
+    final AtomicLong completed = new AtomicLong();
+    private DeviceQueue device;
+    private boolean stopRequested;
+    private boolean broken;
+
+    VringPoller(String controller, int index, SplitQueue queue, Reactor reactor, EventFd kick) {
+        this.controller = controller;
+        this.index = index;
+        this.queue = queue;
+        this.reactor = reactor;
+        this.kick = kick;
+        this.chain = new DescriptorChain(Math.min(MAX_CHAIN, queue.size() + 64));
+    }
+
+    /** On the reactor: opens the device queue and starts polling. */
+    void open(VhostUserDevice d) {
+        device = d.openQueue(index, this, reactor);
+        reactor.addPoller(this);
+        if (kick != null) {
+            reactor.watch(kick);
+        }
+        queue.suppressKicks();
+        // after a reconnect the driver may be waiting for completions it missed: let it re-check
+        queue.interrupt();
+    }
+
+    Reactor reactor() {
+        return reactor;
+    }
+
+    SplitQueue queue() {
+        return queue;
+    }
+
+    @Override
+    public int doWork() {
+        int work = 0;
+        if (queue.hasUnpublished()) {
+            queue.publishUsed();
+            work++;
+        }
+        if (!stopRequested && !broken) {
+            work += takeRequests();
+        }
+        work += device.doWork();
+        if (stopRequested && device.inFlight() == 0 && !stopped.isDone()) {
+            finish();
+        }
+        return work;
+    }
+
+    private int takeRequests() {
+        int n = queue.available();
+        if (n < 0) {
+            markBroken("the available index moved by more than the ring size");
+            return 0;
+        }
+        int taken = Math.min(n, BATCH);
+        for (int i = 0; i < taken; i++) {
+            int head = queue.takeHead();
+            if (head < 0) {
+                markBroken("a request head is beyond the ring size");
+                return i;
+            }
+            int r = queue.readChain(head, chain);
+            if (r != DescriptorChain.OK) {
+                markBroken("malformed descriptor chain at head " + head + ": " + DescriptorChain.describe(r));
+                return i;
+            }
+            device.request(chain);
+        }
+        if (taken > 0 && queue.isPolling()) {
+            queue.suppressKicks();
+        }
+        return taken;
+    }
+
+    private void markBroken(String why) {
+        broken = true;
+        LOG.error("controller {} queue {}: {}; the queue stops until the driver resets the device", controller, index, why);
+    }
+
+    @Override
+    public boolean prepareToSleep() {
+        if (queue.hasUnpublished()) {
+            queue.publishUsed();
+            return false;
+        }
+        if (!device.prepareToSleep()) {
+            return false;
+        }
+        return broken || stopRequested || !queue.enableKicksAndRecheck();
+    }
+
+    @Override
+    public void awake() {
+        queue.suppressKicks();
+    }
+
+    /** On the reactor: stop taking requests; {@link #stopped()} completes once in-flight ones finished. */
+    void requestStop() {
+        stopRequested = true;
+        if (device.inFlight() == 0 && !stopped.isDone()) {
+            finish();
+        }
+    }
+
+    CompletableFuture<Integer> stopped() {
+        return stopped;
+    }
+
+    private void finish() {
+        queue.publishUsed();
+        reactor.removePoller(this);
+        if (kick != null) {
+            reactor.unwatch(kick);
+        }
+        chain.clear();
+        try {
+            device.close();
+        } finally {
+            stopped.complete(queue.lastAvailIdx());
+        }
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public int size() {
+        return queue.size();
+    }
+
+    @Override
+    public void complete(int head, int writtenBytes) {
+        queue.pushUsed(head, writtenBytes);
+        completed.lazySet(completed.get() + 1);
+    }
+
+    @Override
+    public String controller() {
+        return controller;
+    }
+
+    @Override
+    public String name() {
+        return controller + "/q" + index;
+    }
+}
