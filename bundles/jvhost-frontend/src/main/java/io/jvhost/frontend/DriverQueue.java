@@ -1,0 +1,177 @@
+package io.jvhost.frontend;
+
+import io.jvhost.posix.EventFd;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The driver side of a split virtqueue in {@link GuestRam}, as a guest kernel runs it: writes
+ * descriptors, publishes heads with a release store of avail->idx, kicks only when the device asks
+ * (used->flags or avail_event with EVENT_IDX), and reaps the used ring. One thread uses it.
+ */
+public final class DriverQueue {
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle U16_ATOMIC = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    public static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4;
+
+    private final int index;
+    private final int size;
+    private final boolean eventIdx;
+    private final MemorySegment ram;
+    private final long descGpa, availGpa, usedGpa;
+    private final long descOff, availOff, usedOff;
+    private final EventFd kick = EventFd.create();
+    private final EventFd call = EventFd.create();
+    private int availIdx;
+    private int lastKickedIdx;
+    private int lastUsed;
+    private long kicks;
+
+    /** Allocates the rings of a {@code size}-entry queue in {@code ram}. */
+    public DriverQueue(GuestRam ram, int index, int size, boolean eventIdx) {
+        if (Integer.bitCount(size) != 1 || size > 32768) {
+            throw new IllegalArgumentException("queue size " + size + " is not a power of two up to 32768");
+        }
+        this.index = index;
+        this.size = size;
+        this.eventIdx = eventIdx;
+        this.ram = ram.memory();
+        this.descGpa = ram.allocate(16L * size, 4096);
+        this.availGpa = ram.allocate(6 + 2L * size, 64);
+        this.usedGpa = ram.allocate(6 + 8L * size, 4096);
+        this.descOff = ram.offset(descGpa);
+        this.availOff = ram.offset(availGpa);
+        this.usedOff = ram.offset(usedGpa);
+        this.ram.asSlice(descOff, 16L * size).fill((byte) 0);
+        this.ram.asSlice(availOff, 6 + 2L * size).fill((byte) 0);
+        this.ram.asSlice(usedOff, 6 + 8L * size).fill((byte) 0);
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public long descGpa() {
+        return descGpa;
+    }
+
+    public long availGpa() {
+        return availGpa;
+    }
+
+    public long usedGpa() {
+        return usedGpa;
+    }
+
+    public EventFd kickFd() {
+        return kick;
+    }
+
+    public EventFd callFd() {
+        return call;
+    }
+
+    /** Writes descriptor {@code i}. */
+    public void descriptor(int i, long gpa, int len, int flags, int next) {
+        long at = descOff + 16L * i;
+        ram.set(U64, at, gpa);
+        ram.set(U32, at + 8, len);
+        ram.set(U16, at + 12, (short) flags);
+        ram.set(U16, at + 14, (short) next);
+    }
+
+    /** Puts {@code head} in the available ring; visible to the device after {@link #publish()}. */
+    public void offer(int head) {
+        ram.set(U16, availOff + 4 + 2L * (availIdx % size), (short) head);
+        availIdx = (availIdx + 1) & 0xFFFF;
+    }
+
+    /** Sets avail->idx to any value (hostile-driver tests). */
+    public void forceAvailIdx(int idx) {
+        availIdx = idx & 0xFFFF;
+        U16_ATOMIC.setRelease(ram, availOff + 2, (short) availIdx);
+    }
+
+    /**
+     * Publishes offered heads (release store of avail->idx), then, after a full fence, kicks the
+     * device if it asked to be notified. Returns true when it kicked.
+     */
+    public boolean publish() {
+        U16_ATOMIC.setRelease(ram, availOff + 2, (short) availIdx);
+        VarHandle.fullFence();
+        boolean notify;
+        if (eventIdx) {
+            int availEvent = (short) U16_ATOMIC.getVolatile(ram, usedOff + 4 + 8L * size) & 0xFFFF;
+            notify = ((availIdx - availEvent - 1) & 0xFFFF) < ((availIdx - lastKickedIdx) & 0xFFFF);
+        } else {
+            notify = ((short) U16_ATOMIC.getVolatile(ram, usedOff) & 1) == 0;
+        }
+        lastKickedIdx = availIdx;
+        if (notify) {
+            kick.signal();
+            kicks++;
+        }
+        return notify;
+    }
+
+    /** Kicks the device unconditionally. */
+    public void kick() {
+        kick.signal();
+        kicks++;
+    }
+
+    /** Kicks written so far (each is a trapped write in a real VM). */
+    public long kicks() {
+        return kicks;
+    }
+
+    /** Used entries the device published and the driver has not reaped (acquire read of used->idx). */
+    public int usedAvailable() {
+        int idx = (short) U16_ATOMIC.getAcquire(ram, usedOff + 2) & 0xFFFF;
+        return (idx - lastUsed) & 0xFFFF;
+    }
+
+    /** The head of the next used entry; call {@link #usedLength()} for its length, then {@link #advanceUsed()}. */
+    public int usedHead() {
+        return ram.get(U32, usedOff + 4 + 8L * (lastUsed % size));
+    }
+
+    public int usedLength() {
+        return ram.get(U32, usedOff + 4 + 8L * (lastUsed % size) + 4);
+    }
+
+    /** Consumes one used entry and, with EVENT_IDX, asks for an interrupt at the next one. */
+    public void advanceUsed() {
+        lastUsed = (lastUsed + 1) & 0xFFFF;
+        if (eventIdx) {
+            U16_ATOMIC.setRelease(ram, availOff + 4 + 2L * size, (short) lastUsed);
+        }
+    }
+
+    /** The device's used index as last reaped. */
+    public int lastUsed() {
+        return lastUsed;
+    }
+
+    public int availIdx() {
+        return availIdx;
+    }
+
+    /** Interrupts the device sent since the last call (reads and resets the call eventfd). */
+    public long takeInterrupts() {
+        return call.drain();
+    }
+
+    public void close() {
+        kick.close();
+        call.close();
+    }
+}
