@@ -58,6 +58,13 @@ public final class BdevIo {
         return this;
     }
 
+    /** Sets where the request goes, keeping its segments (submitters that add data before they know the size). */
+    public BdevIo setRange(long offsetBlocks, long numBlocks) {
+        this.offsetBlocks = offsetBlocks;
+        this.numBlocks = numBlocks;
+        return this;
+    }
+
     /** Appends a whole segment as data; returns false when the request has no room for more. */
     public boolean addSegment(MemorySegment segment) {
         return addSegment(segment, 0, segment.byteSize());

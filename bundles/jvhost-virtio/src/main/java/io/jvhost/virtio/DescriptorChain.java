@@ -8,6 +8,10 @@ import java.lang.foreign.MemorySegment;
  * come first, then writable ones, as the virtio spec requires.
  */
 public final class DescriptorChain {
+    private static final java.lang.foreign.ValueLayout.OfLong LE64 = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
+            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.foreign.ValueLayout.OfInt LE32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
+            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /** Walk results: 0 or a negative error naming why the chain is malformed. */
     public static final int OK = 0, ERR_LOOP = -1, ERR_ADDRESS = -2, ERR_NESTED_INDIRECT = -3, ERR_TOO_MANY = -4,
             ERR_INDEX = -5, ERR_INDIRECT = -6, ERR_ORDER = -7;
@@ -96,6 +100,43 @@ public final class DescriptorChain {
 
     public long writableBytes() {
         return writableBytes;
+    }
+
+    /**
+     * Reads a little-endian value of {@code bytes} (1 to 8) at byte {@code position} of the readable
+     * buffers taken as one stream (headers may be split over descriptors, or unaligned). The caller
+     * checks {@code position + bytes <= readableBytes()}.
+     */
+    public long readLE(long position, int bytes) {
+        int end = firstWritable();
+        int i = 0;
+        while (i < end && position >= lengths[i]) {
+            position -= lengths[i];
+            i++;
+        }
+        if (i < end && position + bytes <= lengths[i]) {
+            long at = offsets[i] + position;
+            MemorySegment s = segments[i];
+            return switch (bytes) {
+                case 8 -> s.get(LE64, at);
+                case 4 -> s.get(LE32, at) & 0xFFFFFFFFL;
+                default -> slowRead(i, position, bytes);
+            };
+        }
+        return slowRead(i, position, bytes);
+    }
+
+    private long slowRead(int i, long position, int bytes) {
+        long v = 0;
+        int end = firstWritable();
+        for (int k = 0; k < bytes && i < end; k++) {
+            v |= (segments[i].get(java.lang.foreign.ValueLayout.JAVA_BYTE, offsets[i] + position) & 0xFFL) << (8 * k);
+            if (++position == lengths[i]) {
+                position = 0;
+                i++;
+            }
+        }
+        return v;
     }
 
     /** Drops segment references so an old memory map is not kept reachable. */

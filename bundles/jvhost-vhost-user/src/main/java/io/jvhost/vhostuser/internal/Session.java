@@ -43,7 +43,8 @@ final class Session implements Runnable {
     private final CpuMask cpumask;
     private final Runnable onEnd;
     private final Vring[] vrings;
-    private final Arena arena = Arena.ofConfined();
+    /** Confined to the session thread, so created in {@link #run()}. */
+    private Arena arena;
     private MemorySegment buffer;
     private GuestMemory memory = GuestMemory.empty();
     private long offeredFeatures;
@@ -73,6 +74,7 @@ final class Session implements Runnable {
 
     @Override
     public void run() {
+        arena = Arena.ofConfined();
         buffer = arena.allocate(HEADER_SIZE + MAX_PAYLOAD, 8);
         String end = "front-end disconnected";
         try {

@@ -12,12 +12,12 @@ import java.lang.foreign.MemorySegment;
  * A RAM disk in anonymous off-heap memory (pages are allocated on first write and released at
  * once on delete). The only module that copies data.
  */
-final class MallocBackend implements BdevBackend {
+public final class MallocBackend implements BdevBackend {
     private static final long PAGE = 4096;
     private final MemorySegment memory;
     private final int blockSize;
 
-    MallocBackend(long bytes, int blockSize) {
+    public MallocBackend(long bytes, int blockSize) {
         this.memory = Memory.mmap(bytes, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_PRIVATE | Memory.MAP_ANONYMOUS,
                 -1, 0);
         this.blockSize = blockSize;

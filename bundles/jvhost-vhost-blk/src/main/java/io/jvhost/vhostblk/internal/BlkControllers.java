@@ -1,0 +1,152 @@
+package io.jvhost.vhostblk.internal;
+
+import io.jvhost.bdev.BdevException;
+import io.jvhost.bdev.BdevRegistry;
+import io.jvhost.config.MethodException;
+import io.jvhost.config.MethodRegistrations;
+import io.jvhost.config.Params;
+import io.jvhost.reactor.CpuMask;
+import io.jvhost.vhostuser.ControllerSpec;
+import io.jvhost.vhostuser.SocketOptions;
+import io.jvhost.vhostuser.VhostController;
+import io.jvhost.vhostuser.VhostControllers;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Creates virtio-blk controllers: SPDK's {@code vhost_create_blk_controller} and Gogo
+ * {@code vhost:create-blk}. When this bundle stops, its controllers are deleted (VMs lose the disk,
+ * in-flight requests finish first) and their bdevs are released.
+ */
+@Component(service = BlkControllers.class, immediate = true, property = {"osgi.command.scope=vhost",
+    "osgi.command.function=create-blk"})
+public final class BlkControllers {
+    static final String TYPE = "vhost_user_blk";
+    /** Queues offered when the caller does not say: QEMU asks one per vCPU. */
+    static final int DEFAULT_QUEUES = 16;
+    private static final Set<String> PARAMS = Set.of("ctrlr", "dev_name", "cpumask", "readonly", "packed_ring",
+            "num_queues", "socket_mode", "socket_owner", "socket_group");
+    private final VhostControllers controllers;
+    private final BdevRegistry bdevs;
+    private final Set<String> mine = ConcurrentHashMap.newKeySet();
+    private final MethodRegistrations methods;
+
+    @Activate
+    public BlkControllers(BundleContext context, @Reference VhostControllers controllers, @Reference BdevRegistry bdevs) {
+        this.controllers = controllers;
+        this.bdevs = bdevs;
+        this.methods = context == null ? null : MethodRegistrations.register(context,
+                MethodRegistrations.method("vhost_create_blk_controller",
+                        "Export a bdev as a vhost-user-blk socket: {ctrlr, dev_name, cpumask?, readonly?, packed_ring?,"
+                                + " num_queues?, socket_mode?, socket_owner?, socket_group?}", this::create));
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (methods != null) {
+            methods.close();
+        }
+        for (String name : new ArrayList<>(mine)) {
+            try {
+                controllers.delete(name);
+            } catch (MethodException gone) {
+                // already deleted through the registry
+            }
+        }
+    }
+
+    /** {@code vhost_create_blk_controller}: returns true as SPDK does. */
+    Object create(Params p) {
+        p.allowOnly(PARAMS);
+        String name = p.string("ctrlr");
+        String bdev = p.string("dev_name");
+        boolean readOnly = p.bool("readonly", false);
+        boolean packed = p.bool("packed_ring", false);
+        if (packed) {
+            throw MethodException.invalidParams(p.method() + ": packed_ring is not supported yet; use split rings"
+                    + " (leave packed_ring out, and packed=off in QEMU)");
+        }
+        int queues = (int) p.integer("num_queues", DEFAULT_QUEUES, 1, 256);
+        CpuMask mask = null;
+        if (p.has("cpumask")) {
+            try {
+                mask = CpuMask.parse(p.string("cpumask"));
+            } catch (IllegalArgumentException e) {
+                throw MethodException.invalidParams(p.method() + ": cpumask: " + e.getMessage());
+            }
+        }
+        SocketOptions socket = socketOptions(p);
+        BlkDevice device;
+        try {
+            device = new BlkDevice(name, bdevs, bdev, readOnly, queues, packed);
+        } catch (BdevException e) {
+            throw new MethodException(e.rpcCode(), p.method() + ": controller " + name + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> config = new LinkedHashMap<>(p.asMap());
+        try {
+            VhostController c = controllers.create(new ControllerSpec(name, TYPE, device, mask, socket,
+                    () -> backendInfo(device), config, () -> {
+                        mine.remove(name);
+                        device.close();
+                    }));
+            device.attach(c);
+            mine.add(name);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+        return true;
+    }
+
+    private static SocketOptions socketOptions(Params p) {
+        int mode = SocketOptions.DEFAULT.mode();
+        if (p.has("socket_mode")) {
+            String m = p.string("socket_mode");
+            try {
+                mode = Integer.parseInt(m, 8);
+            } catch (NumberFormatException e) {
+                mode = -1;
+            }
+            if (mode < 0 || mode > 0777) {
+                throw MethodException.invalidParams(p.method() + ": socket_mode '" + m + "' is not an octal mode such as 0660");
+            }
+        }
+        return new SocketOptions(mode, p.string("socket_owner", null), p.string("socket_group", null));
+    }
+
+    private static Map<String, Object> backendInfo(BlkDevice device) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("readonly", device.readOnly());
+        block.put("bdev", device.removed() ? null : device.bdev().name());
+        block.put("transport", "vhost_user_blk");
+        return Map.of("block", block);
+    }
+
+    /** Names of the controllers this bundle created. */
+    List<String> names() {
+        return List.copyOf(mine);
+    }
+
+    @Descriptor("Export a bdev as a vhost-user-blk controller; the socket is NAME in the socket directory")
+    public String createBlk(@Descriptor("controller name") String name, @Descriptor("bdev name") String bdev) {
+        create(new Params("vhost:create-blk", Map.of("ctrlr", name, "dev_name", bdev)));
+        return "controller " + name + " listening on " + controllers.socketDirectory().resolve(name);
+    }
+
+    @Descriptor("Export a bdev as a vhost-user-blk controller on the reactors of CPUMASK")
+    public String createBlk(@Descriptor("controller name") String name, @Descriptor("bdev name") String bdev,
+            @Descriptor("cpumask, e.g. 0x1 or 0-1") String cpumask) {
+        create(new Params("vhost:create-blk", Map.of("ctrlr", name, "dev_name", bdev, "cpumask", cpumask)));
+        return "controller " + name + " listening on " + controllers.socketDirectory().resolve(name);
+    }
+}

@@ -1,0 +1,21 @@
+package io.jvhost.vhostuser;
+
+import io.jvhost.reactor.CpuMask;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What a device bundle asks {@link VhostControllers} to create.
+ *
+ * @param name controller name; the socket is this name inside the socket directory
+ * @param type e.g. {@code vhost_user_blk}, for listings
+ * @param device the device emulation serving its queues
+ * @param cpumask reactors its queues may run on (null: all)
+ * @param socket ownership and mode of the socket file
+ * @param backendInfo the {@code backend_specific} part of {@code vhost_get_controllers}
+ * @param config the params that recreate it (for save_config)
+ * @param onDelete runs after the socket closed and every queue stopped (release the bdev here)
+ */
+public record ControllerSpec(String name, String type, VhostUserDevice device, CpuMask cpumask, SocketOptions socket,
+        Supplier<Map<String, Object>> backendInfo, Map<String, Object> config, Runnable onDelete) {
+}
