@@ -1,0 +1,69 @@
+package io.jvhost.itests.guest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** {@code ./jvhost} started as a user starts it, in its own process, stopped with SIGTERM. */
+final class JvhostProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+
+    private JvhostProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code ./jvhost} with {@code args} and waits for its {@code jvhost ready} line. */
+    static JvhostProcess start(Path home, Path log, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(home.resolve("jvhost").toString());
+        cmd.add("--headless");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        JvhostProcess j = new JvhostProcess(p, log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (System.nanoTime() < deadline) {
+            String out = Files.readString(log);
+            if (out.contains("jvhost ready")) {
+                return j;
+            }
+            if (!p.isAlive()) {
+                throw new IOException("jvhost exited with " + p.exitValue() + " before it was ready: " + out);
+            }
+            Thread.sleep(100);
+        }
+        j.close();
+        throw new IOException("jvhost was not ready within 300 s: " + Files.readString(log));
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String output() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** SIGTERM, then the exit code (jvhost exits 0 on a clean stop). */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+}
