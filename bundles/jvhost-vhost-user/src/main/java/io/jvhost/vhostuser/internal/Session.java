@@ -223,9 +223,11 @@ final class Session implements Runnable {
                 expect(request, p, 40);
                 Vring v = vring(request, p.get(U32, 0));
                 requireStopped(v, request);
-                v.descAddr = p.get(U64, 8);
-                v.usedAddr = p.get(U64, 16);
-                v.availAddr = p.get(U64, 24);
+                long desc = p.get(U64, 8), used = p.get(U64, 16), avail = p.get(U64, 24);
+                checkRingAddresses(v, desc, used, avail);
+                v.descAddr = desc;
+                v.usedAddr = used;
+                v.availAddr = avail;
                 v.addressed = true;
                 maybeStart(v);
             }
@@ -306,6 +308,19 @@ final class Session implements Runnable {
             throw new ProtocolException(name(request) + " for queue " + index + " (the device has " + vrings.length + ")");
         }
         return vrings[(int) index];
+    }
+
+    /** Refuses ring addresses outside guest memory as soon as they can be checked (memory and size known). */
+    private void checkRingAddresses(Vring v, long desc, long used, long avail) throws RequestFailed {
+        if (memory.regionCount() == 0 || v.num == 0) {
+            return;
+        }
+        if (memory.translateUser(desc, 16L * v.num) < 0 || memory.translateUser(avail, 6 + 2L * v.num) < 0
+                || memory.translateUser(used, 6 + 8L * v.num) < 0) {
+            throw new RequestFailed("queue " + v.index + ": ring addresses (desc 0x" + Long.toHexString(desc)
+                    + ", avail 0x" + Long.toHexString(avail) + ", used 0x" + Long.toHexString(used)
+                    + ") are not inside guest memory");
+        }
     }
 
     private static void requireStopped(Vring v, int request) throws RequestFailed {
