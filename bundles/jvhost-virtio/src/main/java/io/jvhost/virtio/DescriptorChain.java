@@ -14,7 +14,7 @@ public final class DescriptorChain {
             .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /** Walk results: 0 or a negative error naming why the chain is malformed. */
     public static final int OK = 0, ERR_LOOP = -1, ERR_ADDRESS = -2, ERR_NESTED_INDIRECT = -3, ERR_TOO_MANY = -4,
-            ERR_INDEX = -5, ERR_INDIRECT = -6, ERR_ORDER = -7;
+            ERR_INDEX = -5, ERR_INDIRECT = -6, ERR_ORDER = -7, ERR_AVAIL = -8, ERR_ID = -9;
 
     final MemorySegment[] segments;
     final long[] offsets;
@@ -41,6 +41,27 @@ public final class DescriptorChain {
         writableBytes = 0;
     }
 
+    /**
+     * Adds {@code len} bytes at guest-physical {@code addr}, split where it crosses from one memory
+     * region into the next.
+     */
+    int addGuest(GuestMemory memory, long addr, long len, boolean write) {
+        while (len > 0) {
+            long piece = Math.min(len, memory.contiguous(addr));
+            long h = piece == 0 ? -1 : memory.translate(addr, piece);
+            if (h < 0) {
+                return ERR_ADDRESS;
+            }
+            int r = add(memory.segment(h), GuestMemory.offset(h), piece, write);
+            if (r != OK) {
+                return r;
+            }
+            addr += piece;
+            len -= piece;
+        }
+        return OK;
+    }
+
     int add(MemorySegment segment, long offset, long length, boolean write) {
         if (count == segments.length) {
             return ERR_TOO_MANY;
@@ -62,6 +83,11 @@ public final class DescriptorChain {
             readableBytes += length;
         }
         return OK;
+    }
+
+    /** Sets the id the used entry must carry (packed rings learn it at the end of the chain). */
+    void head(int id) {
+        this.head = id;
     }
 
     /** The head descriptor index (what goes into the used ring). */
@@ -157,6 +183,8 @@ public final class DescriptorChain {
             case ERR_INDEX -> "descriptor index beyond the table";
             case ERR_INDIRECT -> "malformed indirect descriptor";
             case ERR_ORDER -> "readable buffer after a writable one";
+            case ERR_AVAIL -> "the available index moved by more than the ring size";
+            case ERR_ID -> "buffer id beyond the ring or already in flight";
             default -> "error " + error;
         };
     }

@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * published with one release store of the used index per batch, then a full fence before the
  * driver's used_event (or flags) is read to decide on an interrupt, so no interrupt is lost.
  */
-public final class SplitQueue {
+public final class SplitQueue implements DeviceRing {
     private static final int DESC_SIZE = 16;
     private static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4;
     private static final int USED_F_NO_NOTIFY = 1, AVAIL_F_NO_INTERRUPT = 1;
@@ -81,6 +81,7 @@ public final class SplitQueue {
         return h;
     }
 
+    @Override
     public int size() {
         return size;
     }
@@ -100,6 +101,24 @@ public final class SplitQueue {
         }
         int n = (availIdxCache - lastAvail) & 0xFFFF;
         return n > size ? -1 : n;
+    }
+
+    @Override
+    public int next(DescriptorChain chain) {
+        int n = available();
+        if (n == 0) {
+            return NONE;
+        }
+        if (n < 0) {
+            return DescriptorChain.ERR_AVAIL;
+        }
+        int head = takeHead();
+        return head < 0 ? DescriptorChain.ERR_INDEX : readChain(head, chain);
+    }
+
+    @Override
+    public int state() {
+        return lastAvail;
     }
 
     /** Takes the next available head (call only when {@link #available()} > 0); -1 if the head is invalid. */
@@ -148,7 +167,7 @@ public final class SplitQueue {
                 steps = -1;
                 continue;
             }
-            int r = addBuffer(chain, addr, Integer.toUnsignedLong(len), (flags & F_WRITE) != 0);
+            int r = chain.addGuest(memory, addr, Integer.toUnsignedLong(len), (flags & F_WRITE) != 0);
             if (r != DescriptorChain.OK) {
                 return r;
             }
@@ -162,28 +181,8 @@ public final class SplitQueue {
         }
     }
 
-    /** Adds one buffer, split into pieces where it crosses from one memory region into the next. */
-    private int addBuffer(DescriptorChain chain, long addr, long len, boolean write) {
-        if (len == 0) {
-            return DescriptorChain.OK;
-        }
-        while (len > 0) {
-            long piece = Math.min(len, memory.contiguous(addr));
-            long h = piece == 0 ? -1 : memory.translate(addr, piece);
-            if (h < 0) {
-                return DescriptorChain.ERR_ADDRESS;
-            }
-            int r = chain.add(memory.segment(h), GuestMemory.offset(h), piece, write);
-            if (r != DescriptorChain.OK) {
-                return r;
-            }
-            addr += piece;
-            len -= piece;
-        }
-        return DescriptorChain.OK;
-    }
-
     /** Records a finished request; visible to the driver at the next {@link #publishUsed()}. */
+    @Override
     public void pushUsed(int head, int writtenBytes) {
         long e = usedOff + 4 + 8L * (usedIdx & mask);
         used.set(U32, e, head);
@@ -192,6 +191,7 @@ public final class SplitQueue {
     }
 
     /** True when used entries were pushed but not yet published. */
+    @Override
     public boolean hasUnpublished() {
         return usedIdx != publishedUsedIdx;
     }
@@ -200,6 +200,7 @@ public final class SplitQueue {
      * Publishes pushed entries with a release store of used->idx and interrupts the driver through
      * the call eventfd unless it suppressed that. Returns true when it signalled.
      */
+    @Override
     public boolean publishUsed() {
         if (usedIdx == publishedUsedIdx) {
             return false;
@@ -225,6 +226,7 @@ public final class SplitQueue {
      * Tells the driver not to kick while the device polls (used->flags NO_NOTIFY, or avail_event
      * just behind what was consumed). Call after each batch while polling.
      */
+    @Override
     public void suppressKicks() {
         polling = true;
         if (eventIdx) {
@@ -238,6 +240,7 @@ public final class SplitQueue {
      * Asks the driver to kick for the next request, then re-checks the ring after a full fence:
      * returns true if requests arrived meanwhile (the device must not sleep then).
      */
+    @Override
     public boolean enableKicksAndRecheck() {
         polling = false;
         if (eventIdx) {
@@ -251,15 +254,18 @@ public final class SplitQueue {
     }
 
     /** Replaces the call eventfd (SET_VRING_CALL while running); reactor thread only. */
+    @Override
     public void setCall(EventFd call) {
         this.call = call;
     }
 
+    @Override
     public boolean isPolling() {
         return polling;
     }
 
     /** Signals the driver once (after a reconnect, so it re-checks the used ring). */
+    @Override
     public void interrupt() {
         if (call != null) {
             call.signal();

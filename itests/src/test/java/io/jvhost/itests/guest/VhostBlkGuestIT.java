@@ -10,9 +10,10 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
- * A real Linux guest in QEMU does verified I/O through a jvhost vhost-user-blk controller: right
- * capacity and queue count, fio random writes verified with crc32c, random reads, discard, and the
- * data still there after the guest reboots (every queue stopped and restarted).
+ * A real Linux guest in QEMU does verified I/O through a jvhost vhost-user-blk controller, with split
+ * and with packed virtqueues: right capacity and queue count, fio random writes verified with
+ * crc32c, random reads, discard, and the data still there after the guest reboots (every queue
+ * stopped and restarted).
  */
 public class VhostBlkGuestIT {
     private static final long DISK_BLOCKS = 65536;
@@ -35,8 +36,10 @@ public class VhostBlkGuestIT {
                 {"subsystems":[
                   {"subsystem":"bdev","config":[{"method":"bdev_malloc_create",
                     "params":{"name":"Malloc0","num_blocks":%d,"block_size":%d}}]},
-                  {"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller",
-                    "params":{"ctrlr":"blk0","dev_name":"Malloc0"}}]}]}
+                  {"subsystem":"vhost_blk","config":[
+                    {"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Malloc0"}},
+                    {"method":"vhost_create_blk_controller","params":{"ctrlr":"blk1","dev_name":"Malloc0",
+                     "packed_ring":true}}]}]}
                 """.formatted(DISK_BLOCKS, BLOCK_SIZE));
         Path sockets = Files.createDirectories(work.resolve("sockets"));
         jvhost = JvhostProcess.start(home, work.resolve("jvhost.log"), "--config", config.toString(), "-S",
@@ -51,13 +54,24 @@ public class VhostBlkGuestIT {
     }
 
     @Test
-    public void guestDoesVerifiedIoOnTwoQueuesAndKeepsDataAcrossReboot() throws Exception {
+    public void guestDoesVerifiedIoOnTwoSplitQueuesAndKeepsDataAcrossReboot() throws Exception {
+        runGuest("split", "blk0", "num-queues=2");
+    }
+
+    @Test
+    public void guestDoesVerifiedIoOnTwoPackedQueuesAndKeepsDataAcrossReboot() throws Exception {
+        runGuest("packed", "blk1", "num-queues=2,packed=on");
+    }
+
+    /** Both controllers share one bdev (shared write claims), so each run uses its own marker sector. */
+    private void runGuest(String name, String controller, String deviceOptions) throws Exception {
+        int markSector = name.equals("split") ? 204800 : 206848;
         String script = """
                 #!/bin/sh
                 set -e
                 dev=/dev/vda
                 region="--filename=$dev --size=32M --bs=4k --iodepth=32 --ioengine=libaio --direct=1 --randseed=42"
-                mark=$(dd if=$dev bs=512 skip=204800 count=1 2>/dev/null | head -c 6)
+                mark=$(dd if=$dev bs=512 skip=%2$d count=1 2>/dev/null | head -c 6)
                 if [ "$mark" = "JVMARK" ]; then
                   echo "JVTEST second boot"
                   fio --name=check $region --rw=randwrite --verify=crc32c --verify_only --output=/tmp/check.txt
@@ -66,9 +80,10 @@ public class VhostBlkGuestIT {
                 fi
                 size=$(cat /sys/block/vda/size)
                 echo "JVTEST capacity $size"
-                [ "$size" = "%d" ]
+                [ "$size" = "%1$d" ]
                 echo "JVTEST queues $(ls /sys/block/vda/mq | wc -l)"
                 echo "JVTEST logical block $(cat /sys/block/vda/queue/logical_block_size)"
+                echo "JVTEST packed ring $(cut -c35 /sys/block/vda/device/features)"
                 fio --name=write $region --rw=randwrite --verify=crc32c --do_verify=1 --output=/tmp/write.txt
                 echo "JVTEST randwrite verified"
                 fio --name=read --filename=$dev --size=128M --bs=4k --iodepth=32 --ioengine=libaio --direct=1 \\
@@ -80,17 +95,18 @@ public class VhostBlkGuestIT {
                 left=$(dd if=$dev bs=1M skip=64 count=4 2>/dev/null | tr -d '\\000' | wc -c)
                 echo "JVTEST bytes left after discard $left"
                 [ "$left" = 0 ]
-                printf JVMARK | dd of=$dev bs=512 seek=204800 conv=fsync 2>/dev/null
+                printf JVMARK | dd of=$dev bs=512 seek=%2$d conv=fsync 2>/dev/null
                 echo "JVTEST rebooting"
                 reboot -f
-                """.formatted(DISK_BLOCKS * BLOCK_SIZE / 512);
-        Path initrd = guest.withTest(work, "blk", script);
+                """.formatted(DISK_BLOCKS * BLOCK_SIZE / 512, markSector);
+        Path initrd = guest.withTest(work, name, script);
         String console = new Qemu(guest.kernel(), initrd)
-                .vhostUserBlk(work.resolve("sockets/blk0"), "num-queues=2")
-                .run(work.resolve("blk-console.log"), 600);
+                .vhostUserBlk(work.resolve("sockets/" + controller), deviceOptions)
+                .run(work.resolve(name + "-console.log"), 600);
         assertContains(console, "JVTEST capacity " + DISK_BLOCKS * BLOCK_SIZE / 512);
         assertContains(console, "JVTEST queues 2");
         assertContains(console, "JVTEST logical block " + BLOCK_SIZE);
+        assertContains(console, "JVTEST packed ring " + (deviceOptions.contains("packed=on") ? 1 : 0));
         assertContains(console, "JVTEST randwrite verified");
         assertContains(console, "JVTEST randread ok");
         assertContains(console, "JVTEST bytes left after discard 0");

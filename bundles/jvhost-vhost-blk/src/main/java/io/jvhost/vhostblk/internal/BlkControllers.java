@@ -71,11 +71,8 @@ public final class BlkControllers {
         String name = p.string("ctrlr");
         String bdev = p.string("dev_name");
         boolean readOnly = p.bool("readonly", false);
+        // packed_ring offers VIRTIO_F_RING_PACKED; the front-end still chooses (QEMU: packed=on)
         boolean packed = p.bool("packed_ring", false);
-        if (packed) {
-            throw MethodException.invalidParams(p.method() + ": packed_ring is not supported yet; use split rings"
-                    + " (leave packed_ring out, and packed=off in QEMU)");
-        }
         int queues = (int) p.integer("num_queues", DEFAULT_QUEUES, 1, 256);
         CpuMask mask = null;
         if (p.has("cpumask")) {

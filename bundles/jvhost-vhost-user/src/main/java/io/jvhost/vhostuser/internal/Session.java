@@ -11,6 +11,8 @@ import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.virtio.GuestMemory;
 import io.jvhost.virtio.MemoryRegion;
+import io.jvhost.virtio.DeviceRing;
+import io.jvhost.virtio.PackedQueue;
 import io.jvhost.virtio.SplitQueue;
 import io.jvhost.virtio.VirtioFeatures;
 import java.io.IOException;
@@ -69,7 +71,8 @@ final class Session implements Runnable {
         }
         offeredFeatures = device.deviceFeatures() | VirtioFeatures.bit(VirtioFeatures.VERSION_1)
                 | VirtioFeatures.bit(VirtioFeatures.PROTOCOL_FEATURES) | VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX)
-                | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC);
+                | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC)
+                | (device.offersPackedRing() ? VirtioFeatures.bit(VirtioFeatures.RING_PACKED) : 0);
     }
 
     @Override
@@ -213,8 +216,10 @@ final class Session implements Runnable {
             case SET_VRING_NUM -> {
                 Vring v = vringState(request, p);
                 int num = p.get(U32, 4);
-                if (num < 1 || num > 32768 || Integer.bitCount(num) != 1) {
-                    throw new RequestFailed("queue " + v.index + ": size " + num + " is not a power of two up to 32768");
+                boolean packed = VirtioFeatures.has(features, VirtioFeatures.RING_PACKED);
+                if (num < 1 || num > 32768 || (!packed && Integer.bitCount(num) != 1)) {
+                    throw new RequestFailed("queue " + v.index + ": size " + num + " is not "
+                            + (packed ? "between 1 and 32768" : "a power of two up to 32768"));
                 }
                 requireStopped(v, request);
                 v.num = num;
@@ -234,7 +239,8 @@ final class Session implements Runnable {
             case SET_VRING_BASE -> {
                 Vring v = vringState(request, p);
                 requireStopped(v, request);
-                v.base = p.get(U32, 4) & 0xFFFF;
+                // split rings use bits 0-15; packed rings all 32 (indices and wrap counters)
+                v.base = p.get(U32, 4);
             }
             case GET_VRING_BASE -> {
                 Vring v = vringState(request, p);
@@ -315,8 +321,11 @@ final class Session implements Runnable {
         if (memory.regionCount() == 0 || v.num == 0) {
             return;
         }
-        if (memory.translateUser(desc, 16L * v.num) < 0 || memory.translateUser(avail, 6 + 2L * v.num) < 0
-                || memory.translateUser(used, 6 + 8L * v.num) < 0) {
+        boolean packed = VirtioFeatures.has(features, VirtioFeatures.RING_PACKED);
+        long availBytes = packed ? 4 : 6 + 2L * v.num;
+        long usedBytes = packed ? 4 : 6 + 8L * v.num;
+        if (memory.translateUser(desc, 16L * v.num) < 0 || memory.translateUser(avail, availBytes) < 0
+                || memory.translateUser(used, usedBytes) < 0) {
             throw new RequestFailed("queue " + v.index + ": ring addresses (desc 0x" + Long.toHexString(desc)
                     + ", avail 0x" + Long.toHexString(avail) + ", used 0x" + Long.toHexString(used)
                     + ") are not inside guest memory");
@@ -473,10 +482,13 @@ final class Session implements Runnable {
                 || !featuresSet) {
             return;
         }
-        SplitQueue queue;
+        DeviceRing queue;
+        boolean eventIdx = VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX);
         try {
-            queue = new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base,
-                    VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX), v.call);
+            queue = VirtioFeatures.has(features, VirtioFeatures.RING_PACKED)
+                    ? new PackedQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base, eventIdx, v.call)
+                    : new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base & 0xFFFF, eventIdx,
+                            v.call);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("queue " + v.index + ": " + e.getMessage());
         }

@@ -7,7 +7,7 @@ import io.jvhost.vhostuser.DeviceQueue;
 import io.jvhost.vhostuser.QueueContext;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.virtio.DescriptorChain;
-import io.jvhost.virtio.SplitQueue;
+import io.jvhost.virtio.DeviceRing;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,7 +25,7 @@ final class VringPoller implements Poller, QueueContext {
 
     private final String controller;
     private final int index;
-    private final SplitQueue queue;
+    private final DeviceRing queue;
     private final Reactor reactor;
     private final EventFd kick;
     private final DescriptorChain chain;
@@ -35,7 +35,7 @@ final class VringPoller implements Poller, QueueContext {
     private boolean stopRequested;
     private boolean broken;
 
-    VringPoller(String controller, int index, SplitQueue queue, Reactor reactor, EventFd kick) {
+    VringPoller(String controller, int index, DeviceRing queue, Reactor reactor, EventFd kick) {
         this.controller = controller;
         this.index = index;
         this.queue = queue;
@@ -60,7 +60,7 @@ final class VringPoller implements Poller, QueueContext {
         return reactor;
     }
 
-    SplitQueue queue() {
+    DeviceRing queue() {
         return queue;
     }
 
@@ -82,24 +82,18 @@ final class VringPoller implements Poller, QueueContext {
     }
 
     private int takeRequests() {
-        int n = queue.available();
-        if (n < 0) {
-            markBroken("the available index moved by more than the ring size");
-            return 0;
-        }
-        int taken = Math.min(n, BATCH);
-        for (int i = 0; i < taken; i++) {
-            int head = queue.takeHead();
-            if (head < 0) {
-                markBroken("a request head is beyond the ring size");
-                return i;
+        int taken = 0;
+        while (taken < BATCH) {
+            int r = queue.next(chain);
+            if (r == DeviceRing.NONE) {
+                break;
             }
-            int r = queue.readChain(head, chain);
             if (r != DescriptorChain.OK) {
-                markBroken("malformed descriptor chain at head " + head + ": " + DescriptorChain.describe(r));
-                return i;
+                markBroken("malformed request after " + taken + " in this batch: " + DescriptorChain.describe(r));
+                break;
             }
             device.request(chain);
+            taken++;
         }
         if (taken > 0 && queue.isPolling()) {
             queue.suppressKicks();
@@ -151,7 +145,7 @@ final class VringPoller implements Poller, QueueContext {
         try {
             device.close();
         } finally {
-            stopped.complete(queue.lastAvailIdx());
+            stopped.complete(queue.state());
         }
     }
 
