@@ -5,11 +5,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * One virtio-blk request queue as a guest driver runs it: a fixed set of request slots, each with
- * its header, data buffer and status byte in guest RAM and three descriptors (slot s owns
- * descriptors 3s..3s+2, head 3s). Submit, {@link #publish()}, then {@link #poll} completions.
+ * One virtio-blk request queue as a guest driver runs it, over a split or packed ring: a fixed set
+ * of request slots, each with its header, data buffer and status byte in guest RAM; the slot number
+ * is the request id. Submit, {@link #publish()}, then {@link #poll} completions.
  */
-public final class BlkQueue {
+public final class BlkQueue implements DriverRing.Used {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -19,7 +19,12 @@ public final class BlkQueue {
         void completed(int slot, int status, int usedLength);
     }
 
-    private final DriverQueue ring;
+    private final DriverRing ring;
+    private final long[] gpas = new long[3];
+    private final int[] lengths = new int[3];
+    private final boolean[] writes = new boolean[3];
+    private Completion completion;
+    private int reaped;
     private final MemorySegment ram;
     private final GuestRam guestRam;
     private final int slots;
@@ -31,10 +36,10 @@ public final class BlkQueue {
     private int freeCount;
     private final boolean[] busy;
 
-    BlkQueue(GuestRam ram, DriverQueue ring, int slots, int slotBytes) {
-        if (slots < 1 || slots * 3 > ring.size()) {
-            throw new IllegalArgumentException(slots + " request slots need " + slots * 3 + " descriptors; the queue has "
-                    + ring.size());
+    BlkQueue(GuestRam ram, DriverRing ring, int slots, int slotBytes) {
+        if (slots < 1 || slots * ring.maxChain() > ring.size()) {
+            throw new IllegalArgumentException(slots + " request slots need " + slots * ring.maxChain()
+                    + " descriptors; the queue has " + ring.size());
         }
         this.guestRam = ram;
         this.ring = ring;
@@ -55,7 +60,7 @@ public final class BlkQueue {
         freeCount = slots;
     }
 
-    public DriverQueue ring() {
+    public DriverRing ring() {
         return ring;
     }
 
@@ -96,16 +101,19 @@ public final class BlkQueue {
         ram.set(U32, h + 4, 0);
         ram.set(U64, h + 8, sector);
         ram.set(ValueLayout.JAVA_BYTE, guestRam.offset(statusGpa[slot]), (byte) 0xFF);
-        int head = 3 * slot;
+        int n = 0;
+        gpas[n] = headerGpa[slot];
+        lengths[n] = 16;
+        writes[n++] = false;
         if (dataBytes > 0) {
-            ring.descriptor(head, headerGpa[slot], 16, DriverQueue.F_NEXT, head + 1);
-            ring.descriptor(head + 1, dataGpa[slot], dataBytes,
-                    DriverQueue.F_NEXT | (BlkRequests.deviceWrites(type) ? DriverQueue.F_WRITE : 0), head + 2);
-        } else {
-            ring.descriptor(head, headerGpa[slot], 16, DriverQueue.F_NEXT, head + 2);
+            gpas[n] = dataGpa[slot];
+            lengths[n] = dataBytes;
+            writes[n++] = BlkRequests.deviceWrites(type);
         }
-        ring.descriptor(head + 2, statusGpa[slot], 1, DriverQueue.F_WRITE, 0);
-        ring.offer(head);
+        gpas[n] = statusGpa[slot];
+        lengths[n] = 1;
+        writes[n++] = true;
+        ring.add(slot, gpas, lengths, writes, n);
         return slot;
     }
 
@@ -119,24 +127,25 @@ public final class BlkQueue {
         return ring.publish();
     }
 
-    /** Reaps completed requests; returns how many. A used head that is not in flight throws. */
+    /** Reaps completed requests; returns how many. A used id that is not in flight throws. */
     public int poll(Completion completion) {
-        int n = ring.usedAvailable();
-        for (int i = 0; i < n; i++) {
-            int head = ring.usedHead();
-            int len = ring.usedLength();
-            ring.advanceUsed();
-            if (head % 3 != 0 || head / 3 >= slots || !busy[head / 3]) {
-                throw new IllegalStateException("queue " + ring.index() + ": device returned head " + head
-                        + " that is not in flight");
-            }
-            int slot = head / 3;
-            busy[slot] = false;
-            freeSlots[freeCount++] = slot;
-            int status = ram.get(ValueLayout.JAVA_BYTE, guestRam.offset(statusGpa[slot])) & 0xFF;
-            completion.completed(slot, status, len);
+        this.completion = completion;
+        reaped = 0;
+        ring.reap(this);
+        return reaped;
+    }
+
+    @Override
+    public void used(int slot, int len) {
+        if (slot >= slots || !busy[slot]) {
+            throw new IllegalStateException("queue " + ring.index() + ": device returned request " + slot
+                    + " that is not in flight");
         }
-        return n;
+        busy[slot] = false;
+        freeSlots[freeCount++] = slot;
+        reaped++;
+        int status = ram.get(ValueLayout.JAVA_BYTE, guestRam.offset(statusGpa[slot])) & 0xFF;
+        completion.completed(slot, status, len);
     }
 
     /** Submits one request and spins until it completes; returns its status. */

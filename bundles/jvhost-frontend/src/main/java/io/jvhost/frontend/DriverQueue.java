@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * descriptors, publishes heads with a release store of avail->idx, kicks only when the device asks
  * (used->flags or avail_event with EVENT_IDX), and reaps the used ring. One thread uses it.
  */
-public final class DriverQueue {
+public final class DriverQueue implements DriverRing {
+    private static final int MAX_CHAIN = 3;
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -51,14 +52,68 @@ public final class DriverQueue {
         this.ram.asSlice(usedOff, 6 + 8L * size).fill((byte) 0);
     }
 
+    @Override
+    public int maxChain() {
+        return MAX_CHAIN;
+    }
+
+    /** Split rings: request {@code id} uses descriptors {@code id * maxChain()} onwards, head first. */
+    @Override
+    public void add(int id, long[] gpa, int[] length, boolean[] deviceWrites, int n) {
+        if (n < 1 || n > MAX_CHAIN || (id + 1) * MAX_CHAIN > size) {
+            throw new IllegalArgumentException("request " + id + " of " + n + " buffers does not fit a " + size
+                    + "-entry queue");
+        }
+        int head = id * MAX_CHAIN;
+        for (int i = 0; i < n; i++) {
+            int flags = (deviceWrites[i] ? F_WRITE : 0) | (i < n - 1 ? F_NEXT : 0);
+            descriptor(head + i, gpa[i], length[i], flags, head + i + 1);
+        }
+        offer(head);
+    }
+
+    @Override
+    public int reap(Used used) {
+        int n = usedAvailable();
+        for (int i = 0; i < n; i++) {
+            int head = usedHead();
+            int len = usedLength();
+            advanceUsed();
+            if (head % MAX_CHAIN != 0) {
+                throw new IllegalStateException("queue " + index + ": device returned head " + head
+                        + ", which starts no request");
+            }
+            used.used(head / MAX_CHAIN, len);
+        }
+        return n;
+    }
+
+    @Override
+    public long driverAreaGpa() {
+        return availGpa;
+    }
+
+    @Override
+    public long deviceAreaGpa() {
+        return usedGpa;
+    }
+
+    @Override
+    public int initialBase() {
+        return 0;
+    }
+
+    @Override
     public int index() {
         return index;
     }
 
+    @Override
     public int size() {
         return size;
     }
 
+    @Override
     public long descGpa() {
         return descGpa;
     }
@@ -71,10 +126,12 @@ public final class DriverQueue {
         return usedGpa;
     }
 
+    @Override
     public EventFd kickFd() {
         return kick;
     }
 
+    @Override
     public EventFd callFd() {
         return call;
     }
@@ -104,6 +161,7 @@ public final class DriverQueue {
      * Publishes offered heads (release store of avail->idx), then, after a full fence, kicks the
      * device if it asked to be notified. Returns true when it kicked.
      */
+    @Override
     public boolean publish() {
         U16_ATOMIC.setRelease(ram, availOff + 2, (short) availIdx);
         VarHandle.fullFence();
@@ -129,6 +187,7 @@ public final class DriverQueue {
     }
 
     /** Kicks written so far (each is a trapped write in a real VM). */
+    @Override
     public long kicks() {
         return kicks;
     }
@@ -170,6 +229,7 @@ public final class DriverQueue {
         return call.drain();
     }
 
+    @Override
     public void close() {
         kick.close();
         call.close();

@@ -21,7 +21,8 @@ import java.util.List;
 public final class VhostUserBlkDisk implements AutoCloseable {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final long VERSION_1 = 1L << 32, PROTOCOL_FEATURES = 1L << 30, EVENT_IDX = 1L << 29;
+    private static final long VERSION_1 = 1L << 32, PROTOCOL_FEATURES = 1L << 30, EVENT_IDX = 1L << 29,
+            RING_PACKED = 1L << 34;
     private static final long WANTED_PROTOCOL = (1L << PF_MQ) | (1L << PF_REPLY_ACK) | (1L << PF_CONFIG);
     /** Bytes of virtio-blk config space read (up to the write-zeroes limits). */
     public static final int CONFIG_BYTES = 60;
@@ -34,22 +35,28 @@ public final class VhostUserBlkDisk implements AutoCloseable {
      * @param slots request slots per queue (at most queueSize / 3): the most requests in flight
      * @param slotBytes data buffer per slot
      * @param eventIdx negotiate VIRTIO_RING_F_EVENT_IDX when offered
+     * @param packed use packed virtqueues; the back-end must offer them
      */
-    public record Options(int queues, int queueSize, int slots, int slotBytes, boolean eventIdx) {
+    public record Options(int queues, int queueSize, int slots, int slotBytes, boolean eventIdx, boolean packed) {
         public static Options defaults() {
-            return new Options(1, 256, 64, 128 * 1024, true);
+            return new Options(1, 256, 64, 128 * 1024, true, false);
         }
 
         public Options withQueues(int n) {
-            return new Options(n, queueSize, slots, slotBytes, eventIdx);
+            return new Options(n, queueSize, slots, slotBytes, eventIdx, packed);
         }
 
         public Options withSlots(int n, int bytes) {
-            return new Options(queues, queueSize, n, bytes, eventIdx);
+            return new Options(queues, queueSize, n, bytes, eventIdx, packed);
         }
 
         public Options withEventIdx(boolean on) {
-            return new Options(queues, queueSize, slots, slotBytes, on);
+            return new Options(queues, queueSize, slots, slotBytes, on, packed);
+        }
+
+        /** Use packed virtqueues (the back-end must offer VIRTIO_F_RING_PACKED). */
+        public Options withPacked(boolean on) {
+            return new Options(queues, queueSize, slots, slotBytes, eventIdx, on);
         }
 
         long ramBytes() {
@@ -109,7 +116,10 @@ public final class VhostUserBlkDisk implements AutoCloseable {
                     | (1L << BlkRequests.F_MQ) | (1L << BlkRequests.F_SIZE_MAX) | (1L << BlkRequests.F_TOPOLOGY)
                     | (1L << BlkRequests.F_RO);
             long want = VERSION_1 | PROTOCOL_FEATURES | blkFeatures | (o.eventIdx() ? EVENT_IDX : 0);
-            long features = offered & want;
+            if (o.packed() && (offered & RING_PACKED) == 0) {
+                throw new IOException("back-end at " + socket + " does not offer packed virtqueues");
+            }
+            long features = (offered & want) | (o.packed() ? RING_PACKED : 0);
             ack(c, pf, SET_FEATURES, u64(features));
             ram = new GuestRam(o.ramBytes());
             MemoryRegion r = ram.region();
@@ -148,16 +158,17 @@ public final class VhostUserBlkDisk implements AutoCloseable {
     }
 
     private void startQueue(int q, Options o) throws IOException {
-        DriverQueue ring = new DriverQueue(ram, q, o.queueSize(), (features & EVENT_IDX) != 0);
+        DriverRing ring = (features & RING_PACKED) != 0 ? new DriverPackedQueue(ram, q, o.queueSize())
+                : new DriverQueue(ram, q, o.queueSize(), (features & EVENT_IDX) != 0);
         BlkQueue bq = new BlkQueue(ram, ring, o.slots(), o.slotBytes());
         ack(connection, protocolFeatures, SET_VRING_NUM, vringState(q, o.queueSize()));
-        ack(connection, protocolFeatures, SET_VRING_BASE, vringState(q, 0));
+        ack(connection, protocolFeatures, SET_VRING_BASE, vringState(q, ring.initialBase()));
         byte[] addr = new byte[40];
         MemorySegment a = MemorySegment.ofArray(addr);
         a.set(U32, 0, q);
         a.set(U64, 8, ram.userAddress(ring.descGpa()));
-        a.set(U64, 16, ram.userAddress(ring.usedGpa()));
-        a.set(U64, 24, ram.userAddress(ring.availGpa()));
+        a.set(U64, 16, ram.userAddress(ring.deviceAreaGpa()));
+        a.set(U64, 24, ram.userAddress(ring.driverAreaGpa()));
         ack(connection, protocolFeatures, SET_VRING_ADDR, addr);
         ack(connection, protocolFeatures, SET_VRING_KICK, u64(q), ring.kickFd().fd());
         ack(connection, protocolFeatures, SET_VRING_CALL, u64(q), ring.callFd().fd());

@@ -12,21 +12,20 @@ import java.util.concurrent.TimeUnit;
  * written to a file. KVM does not work on these machines, so the guest is fully emulated.
  */
 final class Qemu {
-    private final List<String> devices = new ArrayList<>();
+    private final List<String> disks = new ArrayList<>();
+    private final Path script;
     private final Path kernel;
     private final Path initrd;
-    private int chardevs;
 
-    Qemu(Path kernel, Path initrd) {
+    Qemu(Path home, Path kernel, Path initrd) {
+        this.script = home.resolve("itests/guest/run-guest.sh");
         this.kernel = kernel;
         this.initrd = initrd;
     }
 
     /** Attaches a vhost-user-blk disk at {@code socket}; {@code extra} adds device options (e.g. num-queues=2). */
     Qemu vhostUserBlk(Path socket, String extra) {
-        String id = "c" + chardevs++;
-        devices.addAll(List.of("-chardev", "socket,id=" + id + ",path=" + socket,
-                "-device", "vhost-user-blk-pci,chardev=" + id + (extra.isEmpty() ? "" : "," + extra)));
+        disks.add(socket + (extra.isEmpty() ? "" : "," + extra));
         return this;
     }
 
@@ -35,11 +34,8 @@ final class Qemu {
      * itself stays in the same QEMU (a device reset: every queue is stopped and started again).
      */
     String run(Path console, long timeoutSeconds) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-machine",
-                "q35,memory-backend=mem", "-m", "1G", "-object", "memory-backend-memfd,id=mem,size=1G,share=on",
-                "-smp", "2", "-display", "none", "-nodefaults", "-serial", "stdio", "-kernel", kernel.toString(), "-initrd",
-                initrd.toString(), "-append", "console=ttyS0 quiet panic=-1"));
-        cmd.addAll(devices);
+        List<String> cmd = new ArrayList<>(List.of(script.toString(), kernel.toString(), initrd.toString(), "2"));
+        cmd.addAll(disks);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -100,7 +100,7 @@ public class VhostBlkGuestIT {
                 reboot -f
                 """.formatted(DISK_BLOCKS * BLOCK_SIZE / 512, markSector);
         Path initrd = guest.withTest(work, name, script);
-        String console = new Qemu(guest.kernel(), initrd)
+        String console = new Qemu(home, guest.kernel(), initrd)
                 .vhostUserBlk(work.resolve("sockets/" + controller), deviceOptions)
                 .run(work.resolve(name + "-console.log"), 600);
         assertContains(console, "JVTEST capacity " + DISK_BLOCKS * BLOCK_SIZE / 512);

@@ -11,7 +11,7 @@ import java.util.Locale;
  * polling thread with no VM in the way, and reports IOPS, latency and the back-end's CPU.
  * <pre>
  * BlkPerf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
- *         [--time SECONDS] [--warmup SECONDS] [--backend-pid PID] [--label NAME] [--json]
+ *         [--time SECONDS] [--warmup SECONDS] [--backend-pid PID] [--label NAME] [--packed] [--json]
  * </pre>
  */
 public final class BlkPerf implements BlkQueue.Completion {
@@ -87,6 +87,7 @@ public final class BlkPerf implements BlkQueue.Completion {
         double seconds = 10, warmup = 2;
         long pid = -1;
         boolean json = false;
+        boolean packed = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -100,10 +101,11 @@ public final class BlkPerf implements BlkQueue.Completion {
                 case "--backend-pid" -> pid = Long.parseLong(args[++i]);
                 case "--label" -> label = args[++i];
                 case "--json" -> json = true;
+                case "--packed" -> packed = true;
                 default -> {
                     System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--queues N] "
                             + "[--depth D] [--bs BYTES] [--rw randread|randwrite] [--time S] [--warmup S] "
-                            + "[--backend-pid PID] [--label NAME] [--json]");
+                            + "[--backend-pid PID] [--label NAME] [--packed] [--json]");
                     System.exit(2);
                 }
             }
@@ -122,7 +124,7 @@ public final class BlkPerf implements BlkQueue.Completion {
             }
         };
         int queueSize = Integer.highestOneBit(Math.max(8, depth * 3 - 1)) * 2;
-        VhostUserBlkDisk.Options o = new VhostUserBlkDisk.Options(queues, queueSize, depth, bs, true);
+        VhostUserBlkDisk.Options o = new VhostUserBlkDisk.Options(queues, queueSize, depth, bs, true, packed);
         try (VhostUserBlkDisk disk = VhostUserBlkDisk.connect(Path.of(socket), o)) {
             BlkPerf perf = new BlkPerf(disk, type, bs);
             for (int qi = 0; qi < queues; qi++) {

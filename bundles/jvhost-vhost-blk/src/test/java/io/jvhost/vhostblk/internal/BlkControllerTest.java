@@ -134,6 +134,47 @@ class BlkControllerTest {
     }
 
     @Test
+    void shouldServePackedRingsAcrossManyRingWraps() throws Exception {
+        create(Map.of("packed_ring", true));
+        try (VhostUserBlkDisk disk = VhostUserBlkDisk.connect(dir.resolve("vhost.0"),
+                VhostUserBlkDisk.Options.defaults().withQueues(2).withPacked(true).withSlots(21, 8192))) {
+            Random random = new Random(3);
+            for (int q = 0; q < 2; q++) {
+                BlkQueue queue = disk.queue(q);
+                // 21 slots of 3 descriptors in a 256-entry ring: 60 rounds wrap the ring several times
+                for (int round = 0; round < 60; round++) {
+                    int[] sectors = new int[queue.slots()];
+                    byte[][] data = new byte[queue.slots()][8192];
+                    while (queue.nextSlot() >= 0) {
+                        int slot = queue.nextSlot();
+                        random.nextBytes(data[slot]);
+                        sectors[slot] = 16 * (slot * 90 + random.nextInt(90)); // disjoint per slot
+                        MemorySegment.copy(data[slot], 0, queue.data(slot), ValueLayout.JAVA_BYTE, 0, 8192);
+                        queue.submit(T_OUT, sectors[slot], 8192);
+                    }
+                    queue.publish();
+                    drain(queue);
+                    for (int slot = 0; slot < queue.slots(); slot++) {
+                        int s = queue.nextSlot();
+                        queue.data(s).fill((byte) 0);
+                        assertEquals(S_OK, queue.execute(T_IN, sectors[slot], 8192, TIMEOUT));
+                        byte[] back = queue.data(s).asSlice(0, 8192).toArray(ValueLayout.JAVA_BYTE);
+                        assertTrue(java.util.Arrays.equals(data[slot], back), "queue " + q + " round " + round);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void drain(BlkQueue q) {
+        long deadline = System.nanoTime() + TIMEOUT;
+        while (q.inFlight() > 0 && System.nanoTime() < deadline) {
+            q.poll((slot, status, len) -> assertEquals(S_OK, status));
+        }
+        assertEquals(0, q.inFlight(), "every request completed");
+    }
+
+    @Test
     void shouldAnswerGetIdWithTheBdevName() throws Exception {
         create(Map.of());
         try (VhostUserBlkDisk disk = connect(1)) {

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A real Linux guest (QEMU TCG, 1 vCPU on core 1) runs fio 4 KiB random reads at depth 32 against
+# jvhost and then against qemu-storage-daemon (back-ends on core 0, null disk). Under TCG the vCPU is
+# the bottleneck, so the figure that matters is the back-end's CPU per I/O. Prints JSON lines and a table.
+# usage: bench/guest-vs-qsd.sh [SECONDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-20}
+for t in qemu-system-x86_64 qemu-storage-daemon fio busybox cpio; do
+  command -v "$t" >/dev/null || { echo "bench: $t is missing (see .ci/run for the packages)" >&2; exit 1; }
+done
+work=$(mktemp -d)
+backend_pid=
+cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+guest="$HOME/.cache/jvhost/guest"
+"$here/itests/guest/build-guest.sh" "$guest"
+mkdir -p "$work/tree"
+cat > "$work/tree/test.sh" <<SH
+#!/bin/sh
+fio --name=bench --filename=/dev/vda --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 \
+    --runtime=$secs --time_based --output-format=terse --terse-version=3 > /tmp/fio.txt
+# terse v3: field 6 is KiB read, field 8 read IOPS
+echo "JVBENCH \$(cut -d';' -f6,8 /tmp/fio.txt | tr ';' ' ')"
+SH
+chmod +x "$work/tree/test.sh"
+(cd "$work/tree" && echo test.sh | cpio -o -H newc --quiet > "$work/test.cpio")
+cat "$guest/initramfs.cpio" "$work/test.cpio" > "$work/initrd.cpio"
+
+cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }
+measure() { # label
+  local before after
+  before=$(cpu_seconds "$backend_pid")
+  taskset -c 1 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd.cpio" 1 "$work/blk0" > "$work/$1.console" 2>&1
+  after=$(cpu_seconds "$backend_pid")
+  read -r kib iops < <(grep -a 'JVBENCH [0-9]' "$work/$1.console" | tail -1 | tr -d '\r' | sed 's/.*JVBENCH //')
+  ios=$(( ${kib:-0} / 4 ))
+  [ "$ios" -gt 0 ] || { echo "bench: the guest printed no result; console:" >&2; cat "$work/$1.console" >&2; exit 1; }
+  python3 -c "
+ios, iops, cpu = $ios, $iops, $after - $before
+print('{\"bench\":\"guest-vs-qsd\",\"backend\":\"$1\",\"guest_iops\":%d,\"ios\":%d,\"backend_cpu_s\":%.2f,\"backend_cpu_us_per_io\":%.3f}' % (iops, ios, cpu, cpu * 1e6 / max(ios, 1)))" | tee -a "$work/results.jsonl"
+}
+
+printf '{"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_null_create","params":{"name":"Null0","num_blocks":8388608,"block_size":512}}]},{"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Null0"}}]}]}\n' > "$work/jv.json"
+taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" --cpumask 0x1 > "$work/jvhost.log" 2>&1 &
+backend_pid=$!
+for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
+measure jvhost
+kill "$backend_pid"; wait "$backend_pid" 2>/dev/null || true; backend_pid=
+rm -f "$work/blk0"
+taskset -c 0 qemu-storage-daemon --blockdev driver=null-co,node-name=n0,size=4294967296,read-zeroes=on --export \
+  type=vhost-user-blk,id=e0,node-name=n0,addr.type=unix,addr.path="$work/blk0",writable=on,num-queues=1 > "$work/qsd.log" 2>&1 &
+backend_pid=$!
+for _ in $(seq 100); do [ -S "$work/blk0" ] && break; sleep 0.1; done
+measure qsd
+python3 - "$work/results.jsonl" <<'PY'
+import json, sys
+rows = {r["backend"]: r for r in map(json.loads, open(sys.argv[1]))}
+print("\n%-8s %11s %12s %16s" % ("backend", "guest IOPS", "back-end s", "back-end us/IO"))
+for name in ("jvhost", "qsd"):
+    r = rows[name]
+    print("%-8s %11d %12.2f %16.3f" % (name, r["guest_iops"], r["backend_cpu_s"], r["backend_cpu_us_per_io"]))
+j, q = rows["jvhost"]["backend_cpu_us_per_io"], rows["qsd"]["backend_cpu_us_per_io"]
+print("jvhost uses %.2fx the back-end CPU per I/O of qemu-storage-daemon" % (j / q if q else float("nan")))
+PY
