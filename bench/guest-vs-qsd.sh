@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real Linux guest (QEMU TCG, 1 vCPU on core 1) runs fio 4 KiB random reads at depth 32 against
-# jvhost and then against qemu-storage-daemon (back-ends on core 0, null disk). Under TCG the vCPU is
-# the bottleneck, so the figure that matters is the back-end's CPU per I/O. Prints JSON lines and a table.
+# jvhost and then against qemu-storage-daemon (back-ends on core 0, null disk), after a 5 s warm-up.
+# Under TCG the vCPU is the bottleneck, so the figure that matters is the back-end's CPU per I/O over
+# the measured run. Prints JSON lines and a table.
 # usage: bench/guest-vs-qsd.sh [SECONDS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,8 +20,10 @@ guest="$HOME/.cache/jvhost/guest"
 mkdir -p "$work/tree"
 cat > "$work/tree/test.sh" <<SH
 #!/bin/sh
-fio --name=bench --filename=/dev/vda --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 \
-    --runtime=$secs --time_based --output-format=terse --terse-version=3 > /tmp/fio.txt
+job="--name=bench --filename=/dev/vda --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 --time_based"
+fio \$job --runtime=5 --output=/dev/null
+echo "JVBENCH start"
+fio \$job --runtime=$secs --output-format=terse --terse-version=3 > /tmp/fio.txt
 # terse v3: field 6 is KiB read, field 8 read IOPS
 echo "JVBENCH \$(cut -d';' -f6,8 /tmp/fio.txt | tr ';' ' ')"
 SH
@@ -29,11 +32,15 @@ chmod +x "$work/tree/test.sh"
 cat "$guest/initramfs.cpio" "$work/test.cpio" > "$work/initrd.cpio"
 
 cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }
-measure() { # label
+measure() { # label: the back-end's CPU is sampled when the guest starts and ends the measured fio run
   local before after
+  taskset -c 1 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd.cpio" 1 "$work/blk0" > "$work/$1.console" 2>&1 &
+  local vm=$!
+  until grep -qa 'JVBENCH start' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
   before=$(cpu_seconds "$backend_pid")
-  taskset -c 1 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd.cpio" 1 "$work/blk0" > "$work/$1.console" 2>&1
+  until grep -qa 'JVBENCH [0-9]' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
   after=$(cpu_seconds "$backend_pid")
+  wait "$vm" || true
   read -r kib iops < <(grep -a 'JVBENCH [0-9]' "$work/$1.console" | tail -1 | tr -d '\r' | sed 's/.*JVBENCH //')
   ios=$(( ${kib:-0} / 4 ))
   [ "$ios" -gt 0 ] || { echo "bench: the guest printed no result; console:" >&2; cat "$work/$1.console" >&2; exit 1; }

@@ -5,7 +5,11 @@ import io.jvhost.reactor.IdleStrategy;
 
 /** Spins for a few idle passes, then has the reactor sleep until an eventfd or a message wakes it. */
 final class InterruptIdleStrategy implements IdleStrategy {
-    private static final int IDLE_PASSES_BEFORE_SLEEP = 64;
+    /**
+     * A few passes only: a guest's next request is usually much further away than a spin is worth
+     * (measured with a TCG guest: 64 passes cost about 15 % more back-end CPU per I/O than 4).
+     */
+    private static final int IDLE_PASSES_BEFORE_SLEEP = 4;
     private final Runnable sleeper;
     private int idlePasses;
 
