@@ -4,6 +4,7 @@ import static io.jvhost.frontend.VhostUserConnection.u64;
 import static io.jvhost.frontend.VhostUserConnection.vringState;
 import static io.jvhost.frontend.VhostUserMessages.*;
 
+import io.jvhost.posix.UnixSocket;
 import io.jvhost.virtio.MemoryRegion;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -23,7 +24,10 @@ public final class VhostUserBlkDisk implements AutoCloseable {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long VERSION_1 = 1L << 32, PROTOCOL_FEATURES = 1L << 30, EVENT_IDX = 1L << 29,
             RING_PACKED = 1L << 34;
-    private static final long WANTED_PROTOCOL = (1L << PF_MQ) | (1L << PF_REPLY_ACK) | (1L << PF_CONFIG);
+    private static final long WANTED_PROTOCOL = (1L << PF_MQ) | (1L << PF_REPLY_ACK) | (1L << PF_CONFIG)
+            | (1L << PF_BACKEND_REQ);
+    /** Back-end to front-end message: the config space changed. */
+    private static final int BACKEND_CONFIG_CHANGE_MSG = 2;
     /** Bytes of virtio-blk config space read (up to the write-zeroes limits). */
     public static final int CONFIG_BYTES = 60;
 
@@ -72,6 +76,8 @@ public final class VhostUserBlkDisk implements AutoCloseable {
     private final int backendQueues;
     private final byte[] config;
     private final List<BlkQueue> queues = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger configChanges = new java.util.concurrent.atomic.AtomicInteger();
+    private UnixSocket backendChannel;
 
     private VhostUserBlkDisk(VhostUserConnection c, GuestRam ram, long features, long protocolFeatures, int backendQueues,
             byte[] config) {
@@ -104,6 +110,17 @@ public final class VhostUserBlkDisk implements AutoCloseable {
                         + " were asked for");
             }
             c.send(SET_OWNER, 0, new byte[0]);
+            UnixSocket channel = null;
+            if ((pf & (1L << PF_BACKEND_REQ)) != 0) {
+                // the back-end's channel to us, for config-change notices (as QEMU sets it up)
+                UnixSocket[] pair = UnixSocket.pair();
+                try {
+                    ack(c, pf, SET_BACKEND_REQ_FD, new byte[0], pair[1].fd());
+                } finally {
+                    pair[1].close();
+                }
+                channel = pair[0];
+            }
             byte[] cfg = new byte[12 + CONFIG_BYTES];
             MemorySegment.ofArray(cfg).set(U32, 4, CONFIG_BYTES);
             byte[] reply = c.call(GET_CONFIG, cfg);
@@ -132,6 +149,9 @@ public final class VhostUserBlkDisk implements AutoCloseable {
             t.set(U64, 32, r.mmapOffset());
             ack(c, pf, SET_MEM_TABLE, table, ram.fd().fd());
             VhostUserBlkDisk disk = new VhostUserBlkDisk(c, ram, features, pf, backendQueues, config);
+            if (channel != null) {
+                disk.listenToBackend(channel);
+            }
             for (int q = 0; q < o.queues(); q++) {
                 disk.startQueue(q, o);
             }
@@ -155,6 +175,35 @@ public final class VhostUserBlkDisk implements AutoCloseable {
         } else {
             c.send(request, 0, payload, fds);
         }
+    }
+
+    /** Reads the back-end's messages on its own thread, as QEMU's event loop would. */
+    private void listenToBackend(UnixSocket channel) {
+        backendChannel = channel;
+        Thread t = new Thread(() -> {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment header = arena.allocate(12);
+                while (channel.receiveFully(header, 12)) {
+                    int request = header.get(U32, 0);
+                    int size = header.get(U32, 8);
+                    if (size > 0) {
+                        channel.receiveFully(arena.allocate(size), size);
+                    }
+                    if (request == BACKEND_CONFIG_CHANGE_MSG) {
+                        configChanges.incrementAndGet();
+                    }
+                }
+            } catch (IOException | RuntimeException closed) {
+                // the disk was closed or the back-end went away
+            }
+        }, "vhost-user-backend-channel");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Config-change notices the back-end sent (e.g. after a bdev resize). */
+    public int configChanges() {
+        return configChanges.get();
     }
 
     private void startQueue(int q, Options o) throws IOException {
@@ -239,6 +288,10 @@ public final class VhostUserBlkDisk implements AutoCloseable {
     @Override
     public void close() {
         connection.close();
+        if (backendChannel != null) {
+            backendChannel.shutdown();
+            backendChannel.close();
+        }
         for (BlkQueue q : queues) {
             q.ring().close();
         }

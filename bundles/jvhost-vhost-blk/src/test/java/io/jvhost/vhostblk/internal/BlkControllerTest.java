@@ -280,6 +280,23 @@ class BlkControllerTest {
     }
 
     @Test
+    void shouldAnnounceAResizeAndReportTheNewCapacity() throws Exception {
+        create(Map.of());
+        try (VhostUserBlkDisk disk = connect(1)) {
+            registry.resize("Malloc0", BLOCKS / 2);
+            long deadline = System.currentTimeMillis() + 5000;
+            while (disk.configChanges() == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, disk.configChanges(), "the front-end gets one config-change message");
+            long capacity = MemorySegment.ofArray(disk.readConfig()).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+            assertEquals(BLOCK * BLOCKS / 2 / 512, capacity);
+            assertEquals(S_IOERR, disk.queue(0).execute(T_IN, BLOCK * BLOCKS / 2 / 512, 4096, TIMEOUT),
+                    "reads beyond the new end fail");
+        }
+    }
+
+    @Test
     void shouldRefuseBadParameters() {
         MethodException e = assertThrows(MethodException.class, () -> create(Map.of("dev_name", "Nope")));
         assertEquals(MethodException.ENODEV, e.code());

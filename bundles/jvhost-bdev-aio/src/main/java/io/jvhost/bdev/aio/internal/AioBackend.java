@@ -1,29 +1,57 @@
 package io.jvhost.bdev.aio.internal;
 
+import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.spi.BdevBackend;
+import io.jvhost.bdev.spi.DeferredCompletionChannel;
+import io.jvhost.bdev.spi.MemoryCopy;
 import io.jvhost.bdev.spi.ModuleChannel;
+import io.jvhost.posix.Memory;
 import io.jvhost.reactor.Reactor;
+import java.lang.foreign.MemorySegment;
 
-/** One aio bdev: a channel (own io_uring) per reactor over one shared file descriptor. */
+/**
+ * One aio bdev: a channel (own io_uring) per reactor over one shared file descriptor. A file on
+ * tmpfs or hugetlbfs is memory already: io_uring would copy it in the kernel, partly on worker
+ * threads that compete with the reactor, so it is mapped once and channels copy through the mapping.
+ */
 final class AioBackend implements BdevBackend {
     private final AioFile file;
     private final int blockSize;
     private final Runnable onDestroy;
+    private final MemorySegment image;
 
-    AioBackend(AioFile file, int blockSize, Runnable onDestroy) {
+    AioBackend(AioFile file, int blockSize, long bytes, Runnable onDestroy) {
         this.file = file;
         this.blockSize = blockSize;
         this.onDestroy = onDestroy;
+        this.image = file.memoryBacked ? Memory.mmap(bytes, Memory.PROT_READ | (file.readOnly ? 0 : Memory.PROT_WRITE),
+                Memory.MAP_SHARED, file.fd.fd(), 0) : null;
+    }
+
+    /** Bytes the channels may address: a memory-backed bdev cannot grow past its mapping. */
+    long mappedBytes() {
+        return image == null ? Long.MAX_VALUE : image.byteSize();
     }
 
     @Override
     public ModuleChannel createChannel(Reactor reactor) {
+        if (image != null) {
+            return new DeferredCompletionChannel() {
+                @Override
+                protected int execute(BdevIo io) {
+                    return MemoryCopy.execute(io, image, blockSize, Memory.MADV_REMOVE);
+                }
+            };
+        }
         return new AioChannel(file.fd.fd(), blockSize, reactor);
     }
 
     @Override
     public void destroy() {
         onDestroy.run();
+        if (image != null) {
+            Memory.munmap(image);
+        }
         file.fd.close();
     }
 

@@ -21,14 +21,20 @@ final class AioFile {
     final boolean direct;
     final boolean blockDevice;
     final int deviceBlockSize;
+    /** On tmpfs or hugetlbfs: the file is memory, so I/O is served by copying through a shared mapping. */
+    final boolean memoryBacked;
+    final boolean readOnly;
     private final String path;
 
-    private AioFile(String path, Fd fd, boolean direct, boolean blockDevice, int deviceBlockSize) {
+    private AioFile(String path, Fd fd, boolean direct, boolean blockDevice, int deviceBlockSize, boolean memoryBacked,
+            boolean readOnly) {
         this.path = path;
         this.fd = fd;
         this.direct = direct;
         this.blockDevice = blockDevice;
         this.deviceBlockSize = deviceBlockSize;
+        this.memoryBacked = memoryBacked;
+        this.readOnly = readOnly;
     }
 
     /** Opens with O_DIRECT when the filesystem allows it (tmpfs does not), buffered otherwise. */
@@ -70,7 +76,12 @@ final class AioFile {
                 throw new IOException("cannot read the block size of " + path + ": " + e.getMessage(), e);
             }
         }
-        return new AioFile(path, owned, direct, blockDevice, logical);
+        boolean memory = false;
+        if (!blockDevice) {
+            String type = Files.getFileStore(p).type();
+            memory = type.equals("tmpfs") || type.equals("hugetlbfs");
+        }
+        return new AioFile(path, owned, direct, blockDevice, logical, memory, readOnly);
     }
 
     /** Current size in bytes. */

@@ -32,6 +32,7 @@ public final class AioModule {
     private final ModuleBdevs bdevs;
     private final MethodRegistrations methods;
     private final Map<String, AioFile> files = new ConcurrentHashMap<>();
+    private final Map<String, AioBackend> backends = new ConcurrentHashMap<>();
 
     @Activate
     public AioModule(BundleContext context, @Reference BdevRegistry registry) {
@@ -83,12 +84,19 @@ public final class AioModule {
             config.put("block_size", blockSize);
             config.put("readonly", readOnly);
             files.put(name, file);
-            bdevs.create(new BdevSpec(name, null, "aio", "AIO disk", blockSize, blocks, 0, types, config),
-                    new AioBackend(file, blockSize, () -> files.remove(name, file)));
-            LOG.info("aio bdev {} on {} ({} I/O)", name, filename, file.direct ? "direct" : "buffered");
+            AioBackend backend = new AioBackend(file, blockSize, blocks * blockSize, () -> {
+                if (files.remove(name, file)) {
+                    backends.remove(name);
+                }
+            });
+            backends.put(name, backend);
+            bdevs.create(new BdevSpec(name, null, "aio", "AIO disk", blockSize, blocks, 0, types, config), backend);
+            LOG.info("aio bdev {} on {} ({} I/O)", name, filename, file.memoryBacked ? "memory-mapped"
+                    : file.direct ? "direct" : "buffered");
             return name;
         } catch (RuntimeException e) {
             files.remove(name, file);
+            backends.remove(name);
             file.fd.close();
             throw e;
         }
@@ -109,6 +117,11 @@ public final class AioModule {
         }
         var bdev = registry.find(name).orElseThrow();
         long blocks = f.size() / bdev.blockSize();
+        AioBackend backend = backends.get(name);
+        if (backend != null && blocks * bdev.blockSize() > backend.mappedBytes()) {
+            throw MethodException.invalidParams("bdev_aio_rescan " + name + ": " + f.path() + " is on tmpfs and mapped at "
+                    + backend.mappedBytes() + " bytes; it cannot grow while the bdev exists (delete and create it again)");
+        }
         if (blocks != bdev.blockCount()) {
             registry.resize(name, blocks);
         }

@@ -40,13 +40,18 @@ class AioBackendTest {
         }
         Path f = Files.createTempFile(shm, "jvhost-aio-", ".img");
         try {
-            roundTrip(f);
+            assertTrue(roundTrip(f).memoryBacked, "a tmpfs file is served through a shared mapping");
+            try (FileChannel c = FileChannel.open(f, StandardOpenOption.READ)) {
+                java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+                c.read(bb, 72 * 512);
+                assertEquals(0xB000_0000L, bb.getLong(0), "writes reach the file itself");
+            }
         } finally {
             Files.deleteIfExists(f);
         }
     }
 
-    private void roundTrip(Path path) throws Exception {
+    private AioFile roundTrip(Path path) throws Exception {
         try (FileChannel c = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             c.truncate(0);
             c.write(java.nio.ByteBuffer.wrap(new byte[] {1}), 1024 * 1024 - 1);
@@ -56,7 +61,8 @@ class AioBackendTest {
         boolean[] destroyed = {false};
         try (BdevHarness h = new BdevHarness()) {
             h.registry.register(new BdevSpec("Aio0", null, "aio", "AIO disk", 512, file.size() / 512, 0,
-                    EnumSet.allOf(IoType.class), Map.of()), new AioBackend(file, 512, () -> destroyed[0] = true));
+                    EnumSet.allOf(IoType.class), Map.of()), new AioBackend(file, 512, file.size(),
+                    () -> destroyed[0] = true));
             BdevDescriptor d = h.open("Aio0", OpenMode.WRITE_EXCLUSIVE);
             IoChannel ch = d.channel(h.reactor);
 
@@ -73,6 +79,7 @@ class AioBackendTest {
             assertEquals(-1, back.asSlice(0, 4096).mismatch(a));
             assertEquals(-1, back.asSlice(4096, 4096).mismatch(b));
 
+            // re-write the second block so the file check above sees b after the hole is punched in a
             assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.UNMAP, 64, 8).status, "punch hole");
             MemorySegment z = h.buffer(4096);
             z.fill((byte) 7);
@@ -92,6 +99,7 @@ class AioBackendTest {
             h.registry.unregister("Aio0", false).join();
             assertTrue(destroyed[0]);
         }
+        return file;
     }
 
     @Test
