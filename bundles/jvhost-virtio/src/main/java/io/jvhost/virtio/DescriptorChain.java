@@ -47,11 +47,11 @@ public final class DescriptorChain {
      */
     int addGuest(GuestMemory memory, long addr, long len, boolean write) {
         while (len > 0) {
-            long piece = Math.min(len, memory.contiguous(addr));
-            long h = piece == 0 ? -1 : memory.translate(addr, piece);
+            long h = memory.translateStart(addr);
             if (h < 0) {
                 return ERR_ADDRESS;
             }
+            long piece = Math.min(len, memory.remaining(h));
             int r = add(memory.segment(h), GuestMemory.offset(h), piece, write);
             if (r != OK) {
                 return r;

@@ -169,17 +169,23 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
-     * How many bytes starting at {@code gpa} lie in one region (0 if {@code gpa} is in none): lets a
-     * buffer that spans adjacent regions be split into pieces.
+     * Translates the byte at guest-physical {@code gpa}: a handle, or -1 when it is in no region.
+     * With {@link #remaining(long)} a buffer is cut at region ends with one lookup per piece.
      */
-    public long contiguous(long gpa) {
-        for (MemoryRegion r : regions) {
-            long off = gpa - r.guestPhysAddr();
-            if (Long.compareUnsigned(off, r.size()) < 0) {
-                return r.size() - off;
+    public long translateStart(long gpa) {
+        MemoryRegion[] rs = regions;
+        for (int i = 0; i < rs.length; i++) {
+            long off = gpa - rs[i].guestPhysAddr();
+            if (Long.compareUnsigned(off, rs[i].size()) < 0) {
+                return ((long) i << OFFSET_BITS) | off;
             }
         }
-        return 0;
+        return -1;
+    }
+
+    /** Bytes from a handle's position to the end of its region. */
+    public long remaining(long handle) {
+        return regions[(int) (handle >>> OFFSET_BITS)].size() - (handle & OFFSET_MASK);
     }
 
     /** Translates a front-end virtual address range (ring addresses); same handle form as {@link #translate}. */
@@ -192,6 +198,24 @@ public final class GuestMemory implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /**
+     * Translates a ring at front-end address {@code uaddr}, checking its alignment; returns a handle.
+     *
+     * @throws IllegalArgumentException naming the ring that is misaligned or outside guest memory
+     */
+    public long translateRing(String what, long uaddr, long bytes, int align) {
+        if ((uaddr & (align - 1)) != 0) {
+            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " is not " + align
+                    + "-byte aligned");
+        }
+        long h = translateUser(uaddr, bytes);
+        if (h < 0) {
+            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " (" + bytes
+                    + " bytes) is not inside guest memory");
+        }
+        return h;
     }
 
     /** The region segment a handle points into. */

@@ -60,9 +60,9 @@ public final class PackedQueue implements DeviceRing {
         this.size = size;
         this.eventIdx = eventIdx;
         this.call = call;
-        long d = ring(memory, "descriptor ring", descUaddr, (long) DESC_SIZE * size, 16);
-        long drv = ring(memory, "driver event area", driverUaddr, 4, 4);
-        long dev = ring(memory, "device event area", deviceUaddr, 4, 4);
+        long d = memory.translateRing("descriptor ring", descUaddr, (long) DESC_SIZE * size, 16);
+        long drv = memory.translateRing("driver event area", driverUaddr, 4, 4);
+        long dev = memory.translateRing("device event area", deviceUaddr, 4, 4);
         desc = memory.segment(d);
         descOff = GuestMemory.offset(d);
         driverArea = memory.segment(drv);
@@ -79,19 +79,6 @@ public final class PackedQueue implements DeviceRing {
         }
         idDescriptors = new short[size];
         idBusy = new boolean[size];
-    }
-
-    private static long ring(GuestMemory memory, String what, long uaddr, long bytes, int align) {
-        if ((uaddr & (align - 1)) != 0) {
-            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " is not " + align
-                    + "-byte aligned");
-        }
-        long h = memory.translateUser(uaddr, bytes);
-        if (h < 0) {
-            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " (" + bytes
-                    + " bytes) is not inside guest memory");
-        }
-        return h;
     }
 
     @Override

@@ -53,9 +53,9 @@ public final class SplitQueue implements DeviceRing {
         this.mask = size - 1;
         this.eventIdx = eventIdx;
         this.call = call;
-        long d = ring(memory, "descriptor table", descUaddr, (long) DESC_SIZE * size, 16);
-        long a = ring(memory, "available ring", availUaddr, 6 + 2L * size, 2);
-        long u = ring(memory, "used ring", usedUaddr, 6 + 8L * size, 4);
+        long d = memory.translateRing("descriptor table", descUaddr, (long) DESC_SIZE * size, 16);
+        long a = memory.translateRing("available ring", availUaddr, 6 + 2L * size, 2);
+        long u = memory.translateRing("used ring", usedUaddr, 6 + 8L * size, 4);
         desc = memory.segment(d);
         descOff = GuestMemory.offset(d);
         avail = memory.segment(a);
@@ -66,19 +66,6 @@ public final class SplitQueue implements DeviceRing {
         this.availIdxCache = this.lastAvail;
         this.usedIdx = (short) U16_ATOMIC.getAcquire(used, usedOff + 2) & 0xFFFF;
         this.publishedUsedIdx = usedIdx;
-    }
-
-    private static long ring(GuestMemory memory, String what, long uaddr, long bytes, int align) {
-        if ((uaddr & (align - 1)) != 0) {
-            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " is not " + align
-                    + "-byte aligned");
-        }
-        long h = memory.translateUser(uaddr, bytes);
-        if (h < 0) {
-            throw new IllegalArgumentException(what + " at 0x" + Long.toHexString(uaddr) + " (" + bytes
-                    + " bytes) is not inside guest memory");
-        }
-        return h;
     }
 
     @Override

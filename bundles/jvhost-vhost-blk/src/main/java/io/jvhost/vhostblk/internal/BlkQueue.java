@@ -22,6 +22,8 @@ final class BlkQueue implements DeviceQueue {
     private final Reactor reactor;
     private final BlkRequest[] requests;
     private final int blockSize;
+    /** The bdev's I/O types by ordinal, looked up once: a set lookup per request showed in profiles. */
+    private final boolean[] supported = new boolean[IoType.values().length];
     private IoChannel channel;
     private Runnable onChannelReleased;
     private int inFlight;
@@ -32,6 +34,9 @@ final class BlkQueue implements DeviceQueue {
         this.channel = channel;
         this.reactor = reactor;
         this.blockSize = device.bdev().blockSize();
+        for (IoType t : device.bdev().supportedIoTypes()) {
+            supported[t.ordinal()] = true;
+        }
         this.requests = new BlkRequest[context.size()];
         for (int i = 0; i < requests.length; i++) {
             requests[i] = new BlkRequest(this, SEG_MAX + 8);
@@ -189,7 +194,7 @@ final class BlkQueue implements DeviceQueue {
             r.finish(S_IOERR);
             return;
         }
-        if (!device.bdev().supports(type)) {
+        if (!supported[type.ordinal()]) {
             // a flush the bdev has no use for (RAM) still succeeds; other unsupported types are refused
             r.finish(type == IoType.FLUSH ? S_OK : S_UNSUPP);
             return;
