@@ -43,4 +43,10 @@ final class JvhostOptions {
         opts.addAll(List.of(extra));
         return opts.toArray(new Option[0]);
     }
+
+    /** One of jvhost's own bundles that no feature installs (e.g. the front-end, for tests). */
+    static Option jvhostBundle(String artifactId) {
+        return bundle(BundleLocations.fromEnvironment().resolve("mvn:io.jvhost/" + artifactId + "/"
+                + JvhostRuntime.version()).toUri().toString());
+    }
 }

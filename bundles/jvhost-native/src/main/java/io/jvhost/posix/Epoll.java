@@ -14,7 +14,8 @@ import java.lang.invoke.MethodHandle;
  * accessors belong to the one thread that waits.
  */
 public final class Epoll extends Fd {
-    public static final int EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
+    public static final int EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000,
+            EPOLLET = 0x80000000;
     private static final int CTL_ADD = 1, CTL_DEL = 2, CTL_MOD = 3;
     /** struct epoll_event is packed on x86-64: u32 events, u64 data. */
     private static final int EVENT_SIZE = 12;

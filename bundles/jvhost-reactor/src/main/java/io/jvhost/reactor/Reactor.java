@@ -46,8 +46,9 @@ public interface Reactor {
     void removePoller(Poller poller);
 
     /**
-     * Wakes this reactor when {@code fd} becomes readable while it sleeps in interrupt mode; the
-     * reactor drains the eventfd itself. Must be called on the reactor thread.
+     * Wakes this reactor whenever {@code fd} is written while it sleeps in interrupt mode (watched
+     * edge-triggered; the counter is not read, so whoever owns the eventfd may). Must be called on
+     * the reactor thread.
      */
     void watch(EventFd fd);
 

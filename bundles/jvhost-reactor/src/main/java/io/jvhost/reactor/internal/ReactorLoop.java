@@ -194,14 +194,10 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
         if (canSleep) {
             int n = epoll.await(SLEEP_SAFETY_TIMEOUT_MS);
             for (int i = 0; i < n; i++) {
-                int fd = (int) epoll.data(i);
-                if (fd == wakeFd.fd()) {
+                // watched fds are edge-triggered and left undrained: every write wakes us anyway,
+                // and a wake then costs one syscall instead of two
+                if ((int) epoll.data(i) == wakeFd.fd()) {
                     wakeFd.drain();
-                } else {
-                    EventFd e = watched.get(fd);
-                    if (e != null) {
-                        e.drain();
-                    }
                 }
             }
             SLEEPS.setRelease(this, sleeps + 1);
@@ -233,7 +229,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     public void watch(EventFd fd) {
         requireReactorThread("watch");
         if (epoll != null && watched.putIfAbsent(fd.fd(), fd) == null) {
-            epoll.add(fd.fd(), Epoll.EPOLLIN, fd.fd());
+            epoll.add(fd.fd(), Epoll.EPOLLIN | Epoll.EPOLLET, fd.fd());
         }
     }
 
