@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # jvhost's vhost-user-blk against qemu-storage-daemon (Debian's QEMU) on the same workloads, driven by
 # jvhost's Java front-end (no VM: the back-end is what is measured). Back-ends run on core 0, the
-# front-end on core 1. Prints one JSON line per run and a table with IOPS per back-end core and ratios.
-# usage: bench/blk-vs-qsd.sh [SECONDS]
+# front-end on core 1. The whole matrix runs ROUNDS times, back-ends alternating, because a shared
+# machine drifts by tens of percent between minutes; the table shows each row's median over the rounds.
+# Prints one JSON line per run and the table with IOPS per back-end core and ratios.
+# usage: bench/blk-vs-qsd.sh [SECONDS] [ROUNDS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-5}
+rounds=${2:-3}
 command -v qemu-storage-daemon >/dev/null || { echo "bench: qemu-storage-daemon is missing (apt-get install qemu-system-common)" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench: needs 2 cores (back-end on core 0, front-end on core 1)" >&2; exit 1; }
 work=$(mktemp -d)
@@ -41,35 +44,43 @@ matrix() { # label
   for rw in randread randwrite; do for q in 1 2; do for d in 1 32; do run "$1" "$rw" "$q" "$d"; done; done; done
 }
 
-disk=null
-start_jvhost '{"method":"bdev_null_create","params":{"name":"Disk0","num_blocks":8388608,"block_size":512}}' busy-spin
-matrix jvhost; stop_backend
-start_qsd "driver=null-co,size=4294967296,read-zeroes=on"
-matrix qsd; stop_backend
+for round in $(seq "$rounds"); do
+  disk=null
+  start_jvhost '{"method":"bdev_null_create","params":{"name":"Disk0","num_blocks":8388608,"block_size":512}}' busy-spin
+  matrix jvhost; stop_backend
+  start_qsd "driver=null-co,size=4294967296,read-zeroes=on"
+  matrix qsd; stop_backend
 
-disk=ramfile
-dd if=/dev/zero of="$img" bs=1M count=1024 status=none
-# jvhost's aio module maps a tmpfs file and copies through the mapping; qsd uses io_uring on it
-start_jvhost "{\"method\":\"bdev_aio_create\",\"params\":{\"name\":\"Disk0\",\"filename\":\"$img\",\"block_size\":512}}" busy-spin
-for rw in randread randwrite; do run jvhost "$rw" 1 32; done; stop_backend
-start_qsd "driver=file,filename=$img,aio=io_uring"
-for rw in randread randwrite; do run qsd "$rw" 1 32; done; stop_backend
+  disk=ramfile
+  dd if=/dev/zero of="$img" bs=1M count=1024 status=none
+  # jvhost's aio module maps a tmpfs file and copies through the mapping; qsd uses io_uring on it
+  start_jvhost "{\"method\":\"bdev_aio_create\",\"params\":{\"name\":\"Disk0\",\"filename\":\"$img\",\"block_size\":512}}" busy-spin
+  for rw in randread randwrite; do run jvhost "$rw" 1 32; done; stop_backend
+  start_qsd "driver=file,filename=$img,aio=io_uring"
+  for rw in randread randwrite; do run qsd "$rw" 1 32; done; stop_backend
+  rm -f "$img"
+done
 
 python3 - "$results" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 key = lambda r: (r["disk"], r["rw"], r["queues"], r["depth"])
-qsd = {key(r): r for r in rows if r["backend"] == "qsd"}
-print("\n%-8s %-9s %2s %4s | %11s %9s %8s %11s | %11s %9s %8s %11s | %7s" % ("disk", "rw", "q", "qd",
-      "jvhost IOPS", "p99 us", "cores", "IOPS/core", "qsd IOPS", "p99 us", "cores", "IOPS/core", "ratio"))
+groups = {}
 for r in rows:
-    if r["backend"] != "jvhost":
+    groups.setdefault((r["backend"],) + key(r), []).append(r)
+def med(backend, k, field):
+    return statistics.median(r[field] for r in groups[(backend,) + k])
+print("\nmedian of %d rounds" % max(len(v) for v in groups.values()))
+print("%-8s %-9s %2s %4s | %11s %9s %11s | %11s %9s %11s | %7s" % ("disk", "rw", "q", "qd",
+      "jvhost IOPS", "p99 us", "IOPS/core", "qsd IOPS", "p99 us", "IOPS/core", "ratio"))
+seen = []
+for r in rows:
+    k = key(r)
+    if k in seen or ("qsd",) + k not in groups or ("jvhost",) + k not in groups:
         continue
-    q = qsd.get(key(r))
-    if q is None:
-        continue
-    ratio = r["iops_per_backend_core"] / q["iops_per_backend_core"] if q["iops_per_backend_core"] else float("nan")
-    print("%-8s %-9s %2d %4d | %11.0f %9.1f %8.2f %11.0f | %11.0f %9.1f %8.2f %11.0f | %6.2fx" % (r["disk"], r["rw"],
-          r["queues"], r["depth"], r["iops"], r["p99_us"], r["backend_cpu_cores"], r["iops_per_backend_core"],
-          q["iops"], q["p99_us"], q["backend_cpu_cores"], q["iops_per_backend_core"], ratio))
+    seen.append(k)
+    j, q = med("jvhost", k, "iops_per_backend_core"), med("qsd", k, "iops_per_backend_core")
+    print("%-8s %-9s %2d %4d | %11.0f %9.1f %11.0f | %11.0f %9.1f %11.0f | %6.2fx" % (k + (
+          med("jvhost", k, "iops"), med("jvhost", k, "p99_us"), j, med("qsd", k, "iops"), med("qsd", k, "p99_us"), q,
+          j / q if q else float("nan"))))
 PY

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.options.FrameworkPropertyOption;
 
 /** pax-exam options that provision a feature exactly as {@code ./jvhost} does, from features/. */
 final class JvhostOptions {
@@ -40,6 +41,14 @@ final class JvhostOptions {
         opts.add(frameworkProperty("jvhost.cpumask").value("0x1"));
         opts.add(frameworkProperty("gosh.args").value("--nointeractive"));
         opts.add(frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
+        boolean rpcGiven = false;
+        for (Option o : extra) {
+            rpcGiven |= o instanceof FrameworkPropertyOption f && f.getKey().equals("jvhost.rpc.socket");
+        }
+        if (!rpcGiven) {
+            // tests share the machine: no JSON-RPC socket unless a test asks for one
+            opts.add(frameworkProperty("jvhost.rpc.socket").value("none"));
+        }
         opts.addAll(List.of(extra));
         return opts.toArray(new Option[0]);
     }

@@ -136,6 +136,7 @@ public final class JvhostRuntime {
         props.put("jvhost.cpumask", o.cpumask());
         props.put("jvhost.idle", o.idle());
         props.put("jvhost.socket.dir", o.socketDir().toAbsolutePath().toString());
+        props.put("jvhost.rpc.socket", o.rpcSocket());
         if (o.config() != null) {
             props.put("jvhost.config.file", o.config().toAbsolutePath().toString());
         }

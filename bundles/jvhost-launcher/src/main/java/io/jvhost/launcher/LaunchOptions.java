@@ -13,7 +13,8 @@ import java.util.List;
  * a {@link UsageException} whose message is the one line the user sees.
  */
 public record LaunchOptions(Path home, Path config, String cpumask, String idle, List<String> commands,
-        String feature, Path deploy, Path socketDir, Console console, boolean exitAfterStart, String logLevel) {
+        String feature, Path deploy, Path socketDir, String rpcSocket, Console console, boolean exitAfterStart,
+        String logLevel) {
 
     /** Whether to run the interactive Gogo shell. */
     public enum Console { AUTO, ON, OFF }
@@ -31,11 +32,15 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
             usage: jvhost [options]
                    jvhost bdevperf [options] [-q DEPTH] [-o IOSIZE] [-w WORKLOAD] [-t SECONDS] [-M READPCT] [-b BDEV] [--json]
                    jvhost bench reactor [options]
+                   jvhost rpc [-s SOCKET] METHOD [key=value ...]
+                   jvhost blkperf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
+                                  [--time S] [--backend-pid PID] [--packed] [--json]
               --config FILE      apply an SPDK-format JSON config at start ({"subsystems":[...]});
                                  without it, runtime-config/default.json (--no-default-config: none)
               --cpumask MASK     reactor cores, hex (0x3) or list (0-1); default 0x1
               --idle NAME        reactor idle strategy: busy-spin, backoff or interrupt (default)
               -S DIR             directory for vhost-user sockets (default /var/tmp)
+              -r PATH            JSON-RPC socket, SPDK's protocol (default /var/tmp/spdk.sock; none: off)
               -x "COMMANDS"      Gogo commands to run once started (';' separates several)
               --feature NAME     feature to provision from features/ (default jvhost-all)
               --deploy DIR       directory watched for bundles to hot-install (default deploy/)
@@ -64,7 +69,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
      */
     private static LaunchOptions tool(Path home, String[] args, int from, String command, java.util.Set<String> valued,
             String flag) throws UsageException {
-        List<String> runtime = new ArrayList<>(List.of("--no-default-config"));
+        List<String> runtime = new ArrayList<>(List.of("--no-default-config", "-r", "none"));
         StringBuilder cmd = new StringBuilder(command);
         for (int i = from; i < args.length; i++) {
             if (valued.contains(args[i])) {
@@ -95,6 +100,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         String feature = "jvhost-all";
         Path deploy = home.resolve("deploy");
         Path socketDir = Path.of("/var/tmp");
+        String rpcSocket = "/var/tmp/spdk.sock";
         Console console = Console.AUTO;
         boolean exit = exitAfterStart;
         boolean defaultConfig = true;
@@ -109,6 +115,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                 case "--feature" -> feature = value(args, ++i, a);
                 case "--deploy" -> deploy = Path.of(value(args, ++i, a));
                 case "-S", "--socket-dir" -> socketDir = Path.of(value(args, ++i, a));
+                case "-r", "--rpc-socket" -> rpcSocket = value(args, ++i, a);
                 case "--console" -> console = Console.ON;
                 case "--headless" -> console = Console.OFF;
                 case "--exit" -> exit = true;
@@ -137,8 +144,12 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         if (!Files.isDirectory(socketDir)) {
             throw new UsageException("socket directory " + socketDir + " does not exist");
         }
+        if (!rpcSocket.equals("none") && !Files.isDirectory(Path.of(rpcSocket).toAbsolutePath().getParent())) {
+            throw new UsageException("the directory of the JSON-RPC socket " + rpcSocket + " does not exist");
+        }
         return new LaunchOptions(home, config, cpumask, idle, List.copyOf(commands), feature, deploy, socketDir,
-                console, exit, logLevel);
+                rpcSocket.equals("none") ? rpcSocket : Path.of(rpcSocket).toAbsolutePath().toString(), console, exit,
+                logLevel);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {
