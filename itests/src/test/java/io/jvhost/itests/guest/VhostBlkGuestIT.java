@@ -43,7 +43,7 @@ public class VhostBlkGuestIT {
                 """.formatted(DISK_BLOCKS, BLOCK_SIZE));
         Path sockets = Files.createDirectories(work.resolve("sockets"));
         jvhost = JvhostProcess.start(home, work.resolve("jvhost.log"), "--config", config.toString(), "-S",
-                sockets.toString(), "--cpumask", "0x1");
+                sockets.toString(), "-r", sockets.resolve("rpc.sock").toString(), "--cpumask", "0x1");
     }
 
     @AfterClass
@@ -61,6 +61,27 @@ public class VhostBlkGuestIT {
     @Test
     public void guestDoesVerifiedIoOnTwoPackedQueuesAndKeepsDataAcrossReboot() throws Exception {
         runGuest("packed", "blk1", "num-queues=2,packed=on");
+    }
+
+    @Test
+    public void scriptsDriveTheRunningTargetWithJvhostRpc() throws Exception {
+        String rpc = home.resolve("jvhost").toString();
+        String sock = work.resolve("sockets/rpc.sock").toString();
+        String listed = Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_get_controllers"), 120);
+        assertTrue(listed, listed.contains("\"blk0\"") && listed.contains("\"blk1\"") && listed.contains("Malloc0"));
+        Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "bdev_null_create", "name=Null7", "num_blocks=1024",
+                "block_size=512"), 120);
+        Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_create_blk_controller", "ctrlr=blk7",
+                "dev_name=Null7"), 120);
+        assertTrue(Files.exists(work.resolve("sockets/blk7")));
+        Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_delete_controller", "ctrlr=blk7"), 120);
+        assertTrue(!Files.exists(work.resolve("sockets/blk7")));
+        try {
+            Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_delete_controller", "ctrlr=blk7"), 120);
+            throw new AssertionError("deleting a missing controller must fail");
+        } catch (java.io.IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("(-19)"));
+        }
     }
 
     /** Both controllers share one bdev (shared write claims), so each run uses its own marker sector. */
