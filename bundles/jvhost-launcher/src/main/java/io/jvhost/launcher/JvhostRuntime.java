@@ -222,13 +222,14 @@ public final class JvhostRuntime {
         deleteTree(storage);
     }
 
-    private static void deleteTree(Path dir) {
+    /** Both the signal handler's stop and main's waitForStop get here: one deletes, the other returns. */
+    private static synchronized void deleteTree(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }
         try (var s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
+        } catch (IOException | java.io.UncheckedIOException ignored) {
             // a leftover cache in the temp directory is harmless
         }
     }

@@ -82,6 +82,14 @@ public class VhostBlkGuestIT {
         } catch (java.io.IOException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("(-19)"));
         }
+        // save -> start a second jvhost from the saved file -> it rebuilds bdevs and controllers
+        Path saved = work.resolve("saved.json");
+        Files.writeString(saved, Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "save_config"), 120));
+        Path otherSockets = Files.createDirectories(work.resolve("sockets-restored"));
+        String restored = Processes.run(java.util.List.of(rpc, "--headless", "--exit", "--config", saved.toString(),
+                "-S", otherSockets.toString(), "-r", "none", "-x", "vhost:list", "-x", "bdev:list"), 300);
+        assertTrue(restored, restored.contains("jvhost ready") && restored.contains("blk0") && restored.contains("blk1")
+                && restored.contains("Null7"));
     }
 
     /** Both controllers share one bdev (shared write claims), so each run uses its own marker sector. */

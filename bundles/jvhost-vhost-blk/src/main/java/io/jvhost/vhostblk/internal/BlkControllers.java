@@ -5,6 +5,7 @@ import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
+import io.jvhost.config.SubsystemConfig;
 import io.jvhost.reactor.CpuMask;
 import io.jvhost.vhostuser.ControllerSpec;
 import io.jvhost.vhostuser.SocketOptions;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -28,9 +28,9 @@ import org.osgi.service.component.annotations.Reference;
  * {@code vhost:create-blk}. When this bundle stops, its controllers are deleted (VMs lose the disk,
  * in-flight requests finish first) and their bdevs are released.
  */
-@Component(service = BlkControllers.class, immediate = true, property = {"osgi.command.scope=vhost",
-    "osgi.command.function=create-blk"})
-public final class BlkControllers {
+@Component(service = {BlkControllers.class, SubsystemConfig.class}, immediate = true, property = {
+    "osgi.command.scope=vhost", "osgi.command.function=create-blk"})
+public final class BlkControllers implements SubsystemConfig {
     static final String TYPE = "vhost_user_blk";
     /** Queues offered when the caller does not say: QEMU asks one per vCPU. */
     static final int DEFAULT_QUEUES = 16;
@@ -38,7 +38,8 @@ public final class BlkControllers {
             "num_queues", "socket_mode", "socket_owner", "socket_group");
     private final VhostControllers controllers;
     private final BdevRegistry bdevs;
-    private final Set<String> mine = ConcurrentHashMap.newKeySet();
+    /** This bundle's controllers and the params that created them, in creation order (for save_config). */
+    private final Map<String, Map<String, Object>> mine = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final MethodRegistrations methods;
 
     @Activate
@@ -56,7 +57,7 @@ public final class BlkControllers {
         if (methods != null) {
             methods.close();
         }
-        for (String name : new ArrayList<>(mine)) {
+        for (String name : names()) {
             try {
                 controllers.delete(name);
             } catch (MethodException gone) {
@@ -97,7 +98,7 @@ public final class BlkControllers {
                         device.close();
                     }));
             device.attach(c);
-            mine.add(name);
+            mine.put(name, config);
         } catch (RuntimeException e) {
             device.close();
             throw e;
@@ -131,7 +132,33 @@ public final class BlkControllers {
 
     /** Names of the controllers this bundle created. */
     List<String> names() {
-        return List.copyOf(mine);
+        synchronized (mine) {
+            return List.copyOf(mine.keySet());
+        }
+    }
+
+    @Override
+    public String subsystem() {
+        return "vhost_blk";
+    }
+
+    @Override
+    public int order() {
+        return 50;
+    }
+
+    @Override
+    public List<Map<String, Object>> config() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        synchronized (mine) {
+            for (Map<String, Object> params : mine.values()) {
+                Map<String, Object> call = new LinkedHashMap<>();
+                call.put("method", "vhost_create_blk_controller");
+                call.put("params", params);
+                out.add(call);
+            }
+        }
+        return out;
     }
 
     @Descriptor("Export a bdev as a vhost-user-blk controller; the socket is NAME in the socket directory")

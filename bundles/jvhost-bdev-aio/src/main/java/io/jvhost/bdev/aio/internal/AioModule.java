@@ -52,7 +52,7 @@ public final class AioModule {
     }
 
     Object create(Params p) {
-        p.allowOnly(Set.of("name", "filename", "block_size", "readonly", "fallocate"));
+        p.allowOnly(Set.of("name", "filename", "block_size", "readonly", "fallocate", "uuid"));
         String name = p.string("name");
         String filename = p.string("filename");
         boolean readOnly = p.bool("readonly", false);
@@ -90,7 +90,10 @@ public final class AioModule {
                 }
             });
             backends.put(name, backend);
-            bdevs.create(new BdevSpec(name, null, "aio", "AIO disk", blockSize, blocks, 0, types, config), backend);
+            var bdev = bdevs.create(new BdevSpec(name, BdevParams.uuid(p), "aio", "AIO disk", blockSize, blocks, 0,
+                    types, config), backend);
+            // the uuid goes into the saved config, so a replayed config keeps the bdev's identity
+            config.put("uuid", bdev.uuid().toString());
             LOG.info("aio bdev {} on {} ({} I/O)", name, filename, file.memoryBacked ? "memory-mapped"
                     : file.direct ? "direct" : "buffered");
             return name;

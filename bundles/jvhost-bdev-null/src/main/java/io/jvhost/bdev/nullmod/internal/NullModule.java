@@ -91,8 +91,10 @@ public final class NullModule {
                 return "bdev_null_create";
             }
         };
-        bdevs.create(new BdevSpec(name, BdevParams.uuid(p), "null", "Null disk", blockSize, blocks, 0, IO_TYPES,
-                config), backend);
+        var bdev = bdevs.create(new BdevSpec(name, BdevParams.uuid(p), "null", "Null disk", blockSize, blocks, 0,
+                IO_TYPES, config), backend);
+        // the uuid goes into the saved config, so a replayed config keeps the bdev's identity
+        config.put("uuid", bdev.uuid().toString());
         return name;
     }
 

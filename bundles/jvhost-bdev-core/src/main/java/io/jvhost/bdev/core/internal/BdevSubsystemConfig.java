@@ -1,0 +1,50 @@
+package io.jvhost.bdev.core.internal;
+
+import io.jvhost.bdev.Bdev;
+import io.jvhost.bdev.BdevRegistry;
+import io.jvhost.config.SubsystemConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The {@code bdev} subsystem of {@code save_config}: each bdev's create call with the params it was made with. */
+@Component(service = SubsystemConfig.class)
+public final class BdevSubsystemConfig implements SubsystemConfig {
+    @Reference
+    private BdevRegistry registry;
+
+    @Override
+    public String subsystem() {
+        return "bdev";
+    }
+
+    @Override
+    public int order() {
+        return 10;
+    }
+
+    @Override
+    public List<Map<String, Object>> config() {
+        BdevRegistryImpl impl = (BdevRegistryImpl) registry;
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Bdev b : registry.list()) {
+            var spec = impl.spec(b.name());
+            var method = impl.createMethod(b.name());
+            if (spec.isEmpty() || method.isEmpty() || b.isRemoved()) {
+                continue;
+            }
+            Map<String, Object> params = new LinkedHashMap<>(spec.get().config());
+            if (params.containsKey("num_blocks")) {
+                params.put("num_blocks", b.blockCount());
+            }
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("method", method.get());
+            call.put("params", params);
+            out.add(call);
+        }
+        return out;
+    }
+}
