@@ -81,6 +81,11 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
         thread = Thread.currentThread();
     }
 
+    /** Binds the thread that will run this loop before it starts, so thread checks hold from the start. */
+    void bindTo(Thread t) {
+        thread = t;
+    }
+
     @Override
     public void execute(Runnable command) {
         if (!running) {

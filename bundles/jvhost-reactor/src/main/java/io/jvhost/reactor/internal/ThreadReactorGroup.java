@@ -30,6 +30,7 @@ public final class ThreadReactorGroup implements Reactors.ClosableReactorGroup {
         for (ReactorLoop loop : loops) {
             Thread t = new Thread(loop, name + "-reactor-" + loop.index());
             t.setDaemon(true);
+            loop.bindTo(t);
             threads.add(t);
         }
     }
