@@ -87,9 +87,11 @@ public class VhostBlkGuestIT {
         Files.writeString(saved, Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "save_config"), 120));
         Path otherSockets = Files.createDirectories(work.resolve("sockets-restored"));
         String restored = Processes.run(java.util.List.of(rpc, "--headless", "--exit", "--config", saved.toString(),
-                "-S", otherSockets.toString(), "-r", "none", "-x", "vhost:list", "-x", "bdev:list"), 300);
+                "-S", otherSockets.toString(), "-r", "none", "-x", "vhost:list", "-x", "bdev:list", "-x", "vhost:stats",
+                "-x", "jvhost:status"), 300);
         assertTrue(restored, restored.contains("jvhost ready") && restored.contains("blk0") && restored.contains("blk1")
                 && restored.contains("Null7"));
+        assertTrue(restored, restored.contains("reactors   1 on cores 0") && restored.contains("completed"));
     }
 
     /** Both controllers share one bdev (shared write claims), so each run uses its own marker sector. */
