@@ -3,7 +3,6 @@ package io.jvhost.launcher;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
-import sun.misc.Signal;
 
 /**
  * {@code ./jvhost}: parses the command line, starts the runtime, prints {@code jvhost ready} once
@@ -52,8 +51,9 @@ public final class Main {
                 Runtime.getRuntime().halt(0);
             }
         };
-        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown, "jvhost-shutdown").start());
-        Signal.handle(new Signal("INT"), s -> new Thread(shutdown, "jvhost-shutdown").start());
+        // SIGTERM and SIGINT run shutdown hooks; halting with 0 from the hook makes a clean stop exit 0
+        // rather than 143/130. Every other exit sets STOPPING first, so the hook leaves its status alone.
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "jvhost-shutdown"));
         try {
             String message = runtime.awaitStartup(STARTUP_TIMEOUT_MILLIS);
             out.println("jvhost ready: version " + JvhostRuntime.version() + ", feature " + options.feature()
