@@ -1,8 +1,10 @@
 package io.jvhost.frontend;
 
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * One virtio-blk request queue as a guest driver runs it, over a split or packed ring: a fixed set
@@ -10,8 +12,6 @@ import java.nio.ByteOrder;
  * is the request id. Submit, {@link #publish()}, then {@link #poll} completions.
  */
 public final class BlkQueue implements DriverRing.Used {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Told about each completed request. */
     @FunctionalInterface

@@ -1,10 +1,13 @@
 package io.jvhost.frontend;
 
+import static io.jvhost.virtio.Layouts.U16;
+import static io.jvhost.virtio.Layouts.U16_ATOMIC;
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import io.jvhost.posix.EventFd;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * The driver side of a packed virtqueue (virtio 1.2 section 2.8) as a guest kernel runs it: chains
@@ -12,10 +15,6 @@ import java.nio.ByteOrder;
  * batch gets its flags last with a release store; used entries are found by their flags.
  */
 public final class DriverPackedQueue implements DriverRing {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle U16_ATOMIC = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final int F_NEXT = 1, F_WRITE = 2, F_AVAIL = 1 << 7, F_USED = 1 << 15;
     private static final int EVENT_DISABLE = 1;
     private static final int MAX_CHAIN = 3;

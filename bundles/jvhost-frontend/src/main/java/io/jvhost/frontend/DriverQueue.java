@@ -1,10 +1,13 @@
 package io.jvhost.frontend;
 
+import static io.jvhost.virtio.Layouts.U16;
+import static io.jvhost.virtio.Layouts.U16_ATOMIC;
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import io.jvhost.posix.EventFd;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * The driver side of a split virtqueue in {@link GuestRam}, as a guest kernel runs it: writes
@@ -13,10 +16,6 @@ import java.nio.ByteOrder;
  */
 public final class DriverQueue implements DriverRing {
     private static final int MAX_CHAIN = 3;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle U16_ATOMIC = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     public static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4;
 
     private final int index;

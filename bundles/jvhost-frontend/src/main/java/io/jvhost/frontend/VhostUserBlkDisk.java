@@ -1,5 +1,8 @@
 package io.jvhost.frontend;
 
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import static io.jvhost.frontend.VhostUserConnection.u64;
 import static io.jvhost.frontend.VhostUserConnection.vringState;
 import static io.jvhost.frontend.VhostUserMessages.*;
@@ -8,8 +11,6 @@ import io.jvhost.posix.UnixSocket;
 import io.jvhost.virtio.MemoryRegion;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,6 @@ import java.util.List;
  * then serves requests through {@link BlkQueue}s.
  */
 public final class VhostUserBlkDisk implements AutoCloseable {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long VERSION_1 = 1L << 32, PROTOCOL_FEATURES = 1L << 30, EVENT_IDX = 1L << 29,
             RING_PACKED = 1L << 34;
     private static final long WANTED_PROTOCOL = (1L << PF_MQ) | (1L << PF_REPLY_ACK) | (1L << PF_CONFIG)

@@ -1,5 +1,8 @@
 package io.jvhost.frontend;
 
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import static io.jvhost.frontend.VhostUserMessages.*;
 
 import io.jvhost.posix.UnixSocket;
@@ -7,7 +10,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
@@ -15,8 +17,6 @@ import java.nio.file.Path;
  * replies. Raw access is public so conformance tests can send malformed messages too.
  */
 public final class VhostUserConnection implements AutoCloseable {
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int HEADER = 12;
     private final UnixSocket socket;
     private final Arena arena = Arena.ofShared();

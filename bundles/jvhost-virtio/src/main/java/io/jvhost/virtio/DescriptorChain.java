@@ -1,5 +1,8 @@
 package io.jvhost.virtio;
 
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -8,10 +11,6 @@ import java.lang.foreign.MemorySegment;
  * come first, then writable ones, as the virtio spec requires.
  */
 public final class DescriptorChain {
-    private static final java.lang.foreign.ValueLayout.OfLong LE64 = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
-            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final java.lang.foreign.ValueLayout.OfInt LE32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
-            .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /** Walk results: 0 or a negative error naming why the chain is malformed. */
     public static final int OK = 0, ERR_LOOP = -1, ERR_ADDRESS = -2, ERR_NESTED_INDIRECT = -3, ERR_TOO_MANY = -4,
             ERR_INDEX = -5, ERR_INDIRECT = -6, ERR_ORDER = -7, ERR_AVAIL = -8, ERR_ID = -9;
@@ -144,8 +143,8 @@ public final class DescriptorChain {
             long at = offsets[i] + position;
             MemorySegment s = segments[i];
             return switch (bytes) {
-                case 8 -> s.get(LE64, at);
-                case 4 -> s.get(LE32, at) & 0xFFFFFFFFL;
+                case 8 -> s.get(U64, at);
+                case 4 -> s.get(U32, at) & 0xFFFFFFFFL;
                 default -> slowRead(i, position, bytes);
             };
         }

@@ -1,10 +1,13 @@
 package io.jvhost.virtio;
 
+import static io.jvhost.virtio.Layouts.U16;
+import static io.jvhost.virtio.Layouts.U16_ATOMIC;
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import io.jvhost.posix.EventFd;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * The device side of a packed virtqueue (virtio 1.2 section 2.8). A descriptor is available when
@@ -16,10 +19,6 @@ public final class PackedQueue implements DeviceRing {
     private static final int DESC_SIZE = 16;
     private static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4, F_AVAIL = 1 << 7, F_USED = 1 << 15;
     private static final int EVENT_ENABLE = 0, EVENT_DISABLE = 1, EVENT_DESC = 2;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle U16_ATOMIC = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final GuestMemory memory;
     private final int size;

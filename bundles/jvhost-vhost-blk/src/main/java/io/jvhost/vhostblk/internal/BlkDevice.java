@@ -1,5 +1,9 @@
 package io.jvhost.vhostblk.internal;
 
+import static io.jvhost.virtio.Layouts.U16;
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import static io.jvhost.vhostblk.internal.BlkSpec.*;
 
 import io.jvhost.bdev.Bdev;
@@ -15,7 +19,6 @@ import io.jvhost.vhostuser.VhostController;
 import io.jvhost.vhostuser.VhostUserDevice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -30,9 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BlkDevice implements VhostUserDevice, BdevEventListener {
     private static final Logger LOG = LoggerFactory.getLogger(BlkDevice.class);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final String controller;
     private final BdevDescriptor descriptor;

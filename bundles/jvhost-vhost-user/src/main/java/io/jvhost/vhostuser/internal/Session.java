@@ -1,5 +1,8 @@
 package io.jvhost.vhostuser.internal;
 
+import static io.jvhost.virtio.Layouts.U32;
+import static io.jvhost.virtio.Layouts.U64;
+
 import static io.jvhost.vhostuser.internal.Protocol.*;
 
 import io.jvhost.posix.EventFd;
@@ -19,7 +22,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Session implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long STOP_TIMEOUT_SECONDS = 30;
     /** Most queues a session tracks; QEMU never asks for more than the device offers. */
     private static final int MAX_VRINGS = 256;
