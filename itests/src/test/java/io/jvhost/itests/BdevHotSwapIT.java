@@ -51,12 +51,7 @@ public class BdevHotSwapIT {
     }
 
     private Bundle bundle(String symbolicName) {
-        for (Bundle b : context.getBundles()) {
-            if (symbolicName.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + symbolicName);
+        return InFramework.bundle(context, symbolicName);
     }
 
     @Test
@@ -151,13 +146,7 @@ public class BdevHotSwapIT {
         call("bdev_malloc_delete", "{\"name\":\"Malloc7\"}");
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not reached within 20 s");
-            }
-            Thread.sleep(10);
-        }
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        InFramework.waitUntil(condition);
     }
 }

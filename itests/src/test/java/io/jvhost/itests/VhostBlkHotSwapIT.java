@@ -71,12 +71,7 @@ public class VhostBlkHotSwapIT {
     }
 
     private Bundle bundle(String symbolicName) {
-        for (Bundle b : context.getBundles()) {
-            if (symbolicName.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + symbolicName);
+        return InFramework.bundle(context, symbolicName);
     }
 
     private VhostUserBlkDisk connect(String controller) throws Exception {
@@ -133,12 +128,6 @@ public class VhostBlkHotSwapIT {
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long end = System.currentTimeMillis() + 10_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("condition not reached within 10 s");
-            }
-            Thread.sleep(10);
-        }
+        InFramework.waitUntil(condition);
     }
 }

@@ -1,0 +1,33 @@
+package io.jvhost.itests;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/** Small helpers the in-framework tests share. */
+final class InFramework {
+    private InFramework() {
+    }
+
+    /** The installed bundle with {@code symbolicName}; fails the test when there is none. */
+    static Bundle bundle(BundleContext context, String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    /** Polls {@code condition} every 10 ms; fails the test after 20 s. */
+    static void waitUntil(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached within 20 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+}
