@@ -72,16 +72,11 @@ public final class SplitQueue implements DeviceRing {
         return size;
     }
 
-    /** The next available index the device will read (what GET_VRING_BASE reports). */
-    public int lastAvailIdx() {
-        return lastAvail;
-    }
-
     /**
      * How many new heads the driver has made available (acquire read of avail->idx). A count above
      * the ring size means the driver is broken: returns -1.
      */
-    public int available() {
+    private int available() {
         if (availIdxCache == lastAvail) {
             availIdxCache = (short) U16_ATOMIC.getAcquire(avail, availOff + 2) & 0xFFFF;
         }
@@ -108,7 +103,7 @@ public final class SplitQueue implements DeviceRing {
     }
 
     /** Takes the next available head (call only when {@link #available()} > 0); -1 if the head is invalid. */
-    public int takeHead() {
+    private int takeHead() {
         int head = avail.get(U16, availOff + 4 + 2L * (lastAvail & mask)) & 0xFFFF;
         lastAvail = (lastAvail + 1) & 0xFFFF;
         return head < size ? head : -1;
@@ -118,7 +113,7 @@ public final class SplitQueue implements DeviceRing {
      * Walks the chain starting at {@code head} into {@code chain}: loops, chains longer than the ring,
      * nested indirect tables and buffers outside guest memory give a negative error.
      */
-    public int readChain(int head, DescriptorChain chain) {
+    private int readChain(int head, DescriptorChain chain) {
         chain.reset(head);
         MemorySegment table = desc;
         long tableOff = descOff;

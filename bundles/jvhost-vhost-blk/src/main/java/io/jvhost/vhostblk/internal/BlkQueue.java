@@ -190,7 +190,8 @@ final class BlkQueue implements DeviceQueue {
 
     private void submit(BlkRequest r, IoType type) {
         IoChannel ch = channel;
-        if (ch == null || device.removed()) {
+        if (ch == null) {
+            // the bdev was hot-removed and this queue let go of its channel
             r.finish(S_IOERR);
             return;
         }

@@ -9,14 +9,10 @@ import io.jvhost.posix.EventFd;
 import io.jvhost.posix.Fd;
 import io.jvhost.posix.UnixSocket;
 import io.jvhost.reactor.CpuMask;
-import io.jvhost.reactor.Reactor;
 import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.virtio.GuestMemory;
 import io.jvhost.virtio.MemoryRegion;
-import io.jvhost.virtio.DeviceRing;
-import io.jvhost.virtio.PackedQueue;
-import io.jvhost.virtio.SplitQueue;
 import io.jvhost.virtio.VirtioFeatures;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -24,26 +20,24 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One front-end connection: reads messages on its own thread, keeps the negotiated state, maps guest
- * memory, and starts and stops vrings on reactors. Any malformed message ends this session only.
+ * One front-end connection: reads messages on its own thread, keeps the negotiated state and maps
+ * guest memory; {@link RingRunner} puts its vrings on reactors. Any malformed message ends this
+ * session only.
  */
 final class Session implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
-    private static final long STOP_TIMEOUT_SECONDS = 30;
     /** Most queues a session tracks; QEMU never asks for more than the device offers. */
     private static final int MAX_VRINGS = 256;
 
     private final String controller;
     private final UnixSocket socket;
     private final VhostUserDevice device;
-    private final ReactorGroup reactors;
-    private final CpuMask cpumask;
     private final Runnable onEnd;
+    private final RingRunner rings;
     private final Vring[] vrings;
     /** Confined to the session thread, so created in {@link #run()}. */
     private Arena arena;
@@ -55,16 +49,14 @@ final class Session implements Runnable {
     private long protocolFeatures;
     private long status;
     private volatile UnixSocket backendChannel;
-    private boolean leakMemory;
 
     Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
             Runnable onEnd) {
         this.controller = controller;
         this.socket = socket;
         this.device = device;
-        this.reactors = reactors;
-        this.cpumask = cpumask;
         this.onEnd = onEnd;
+        this.rings = new RingRunner(controller, device, reactors, cpumask);
         this.vrings = new Vring[Math.min(MAX_VRINGS, Math.max(1, device.maxQueues()))];
         for (int i = 0; i < vrings.length; i++) {
             vrings[i] = new Vring(i);
@@ -442,7 +434,7 @@ final class Session implements Runnable {
         }
         GuestMemory old = memory;
         memory = next;
-        if (!leakMemory) {
+        if (!rings.leftRunning()) {
             old.close();
         }
         for (Vring v : restart) {
@@ -478,53 +470,14 @@ final class Session implements Runnable {
     /** Starts a ring once it has memory, addresses, a kick and (with protocol features) is enabled. */
     private void maybeStart(Vring v) {
         boolean enabled = v.enabled || (features & VirtioFeatures.bit(VirtioFeatures.PROTOCOL_FEATURES)) == 0;
-        if (v.running != null || !v.addressed || !v.started() || !enabled || v.num == 0 || memory.regionCount() == 0
-                || !featuresSet) {
-            return;
+        if (v.running == null && v.addressed && v.started() && enabled && v.num != 0 && memory.regionCount() != 0
+                && featuresSet) {
+            rings.start(v, memory, features);
         }
-        DeviceRing queue;
-        boolean eventIdx = VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX);
-        try {
-            queue = VirtioFeatures.has(features, VirtioFeatures.RING_PACKED)
-                    ? new PackedQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base, eventIdx, v.call)
-                    : new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base & 0xFFFF, eventIdx,
-                            v.call);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("queue " + v.index + ": " + e.getMessage());
-        }
-        Reactor reactor = reactors.leastLoaded(cpumask);
-        VringPoller poller = new VringPoller(controller, v.index, queue, reactor, v.kick);
-        try {
-            reactor.call(() -> {
-                poller.open(device);
-                return null;
-            }).get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("queue " + v.index + " could not start on reactor " + reactor.index() + ": "
-                    + e.getMessage(), e);
-        }
-        v.running = poller;
-        LOG.info("controller {}: queue {} ({} entries) runs on reactor {} (core {})", controller, v.index, v.num,
-                reactor.index(), reactor.core());
     }
 
-    /** Stops a running ring after its in-flight requests finished; records where it stopped. */
     private void stopRing(Vring v) {
-        VringPoller p = v.running;
-        if (p == null) {
-            return;
-        }
-        try {
-            p.reactor().execute(p::requestStop);
-            v.base = p.stopped().get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // requests still in flight may write into guest memory: keep it mapped rather than crash
-            leakMemory = true;
-            LOG.error("controller {}: queue {} did not stop within {} s; keeping guest memory mapped", controller,
-                    v.index, STOP_TIMEOUT_SECONDS);
-        }
-        v.completedBefore += p.completed.get();
-        v.running = null;
+        rings.stop(v);
     }
 
     private void stopAllRings() {
@@ -538,7 +491,7 @@ final class Session implements Runnable {
         for (Vring v : vrings) {
             v.closeFds();
         }
-        if (!leakMemory) {
+        if (!rings.leftRunning()) {
             memory.close();
         }
         memory = GuestMemory.empty();
