@@ -21,7 +21,7 @@ public final class RpcClient {
     private RpcClient() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         String socket = RpcServer.DEFAULT_SOCKET;
         int i = 0;
         if (args.length > 1 && (args[0].equals("-s") || args[0].equals("-r"))) {
@@ -49,7 +49,14 @@ public final class RpcClient {
         if (!params.isEmpty()) {
             request.put("params", params);
         }
-        Object response = call(Path.of(socket), Json.write(request));
+        Object response;
+        try {
+            response = call(Path.of(socket), Json.write(request));
+        } catch (IOException e) {
+            System.err.println("jvhost rpc: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         if (response instanceof Map<?, ?> m && m.get("error") instanceof Map<?, ?> err) {
             System.err.println("jvhost rpc: " + method + " failed (" + err.get("code") + "): " + err.get("message"));
             System.exit(1);
