@@ -18,4 +18,20 @@ import java.util.function.Supplier;
  */
 public record ControllerSpec(String name, String type, VhostUserDevice device, CpuMask cpumask, SocketOptions socket,
         Supplier<Map<String, Object>> backendInfo, Map<String, Object> config, Runnable onDelete) {
+
+    /**
+     * The optional {@code cpumask} param of a controller-creating method, or null for all reactors.
+     *
+     * @throws io.jvhost.config.MethodException invalid params for a mask that does not parse
+     */
+    public static CpuMask cpumask(io.jvhost.config.Params p) {
+        if (!p.has("cpumask")) {
+            return null;
+        }
+        try {
+            return CpuMask.parse(p.string("cpumask"));
+        } catch (IllegalArgumentException e) {
+            throw io.jvhost.config.MethodException.invalidParams(p.method() + ": cpumask: " + e.getMessage());
+        }
+    }
 }

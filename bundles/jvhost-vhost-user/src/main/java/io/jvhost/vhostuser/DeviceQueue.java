@@ -16,6 +16,16 @@ public interface DeviceQueue {
      */
     void request(DescriptorChain chain);
 
+    /**
+     * True for a queue whose buffers the device takes only when it has something to put in them
+     * (e.g. virtio-scsi's event queue): the back-end then never takes requests for it, and the device
+     * calls {@link QueueContext#takeRequest()} itself. Buffers not taken stay in the ring, so a
+     * stopped queue hands them back through its base index.
+     */
+    default boolean pullsRequests() {
+        return false;
+    }
+
     /** Device polling beyond requests (e.g. completions that need no bdev); returns a work count. */
     default int doWork() {
         return 0;

@@ -14,6 +14,13 @@ public interface QueueContext {
     /** Returns a request to the driver with {@code writtenBytes} bytes written into its buffers. */
     void complete(int head, int writtenBytes);
 
+    /**
+     * For a queue that {@linkplain DeviceQueue#pullsRequests() pulls requests}: the next available
+     * request, or null when there is none or the ring is broken. The chain is reused by the next call;
+     * complete the request through {@link #complete} as any other.
+     */
+    io.jvhost.virtio.DescriptorChain takeRequest();
+
     /** The controller's name, for logs. */
     String controller();
 }

@@ -75,15 +75,8 @@ public final class BlkControllers implements SubsystemConfig {
         // packed_ring offers VIRTIO_F_RING_PACKED; the front-end still chooses (QEMU: packed=on)
         boolean packed = p.bool("packed_ring", false);
         int queues = (int) p.integer("num_queues", DEFAULT_QUEUES, 1, 256);
-        CpuMask mask = null;
-        if (p.has("cpumask")) {
-            try {
-                mask = CpuMask.parse(p.string("cpumask"));
-            } catch (IllegalArgumentException e) {
-                throw MethodException.invalidParams(p.method() + ": cpumask: " + e.getMessage());
-            }
-        }
-        SocketOptions socket = socketOptions(p);
+        CpuMask mask = ControllerSpec.cpumask(p);
+        SocketOptions socket = SocketOptions.from(p);
         BlkDevice device;
         try {
             device = new BlkDevice(name, bdevs, bdev, readOnly, queues, packed);
@@ -104,22 +97,6 @@ public final class BlkControllers implements SubsystemConfig {
             throw e;
         }
         return true;
-    }
-
-    private static SocketOptions socketOptions(Params p) {
-        int mode = SocketOptions.DEFAULT.mode();
-        if (p.has("socket_mode")) {
-            String m = p.string("socket_mode");
-            try {
-                mode = Integer.parseInt(m, 8);
-            } catch (NumberFormatException e) {
-                mode = -1;
-            }
-            if (mode < 0 || mode > 0777) {
-                throw MethodException.invalidParams(p.method() + ": socket_mode '" + m + "' is not an octal mode such as 0660");
-            }
-        }
-        return new SocketOptions(mode, p.string("socket_owner", null), p.string("socket_group", null));
     }
 
     private static Map<String, Object> backendInfo(BlkDevice device) {

@@ -71,7 +71,7 @@ final class VringPoller implements Poller, QueueContext {
             queue.publishUsed();
             work++;
         }
-        if (!stopRequested && !broken) {
+        if (!stopRequested && !broken && !device.pullsRequests()) {
             work += takeRequests();
         }
         work += device.doWork();
@@ -114,6 +114,10 @@ final class VringPoller implements Poller, QueueContext {
         }
         if (!device.prepareToSleep()) {
             return false;
+        }
+        if (device.pullsRequests()) {
+            // its buffers wait in the ring for the device; a kick only says more arrived
+            return true;
         }
         return broken || stopRequested || !queue.enableKicksAndRecheck();
     }
@@ -163,6 +167,22 @@ final class VringPoller implements Poller, QueueContext {
     public void complete(int head, int writtenBytes) {
         queue.pushUsed(head, writtenBytes);
         completed.lazySet(completed.get() + 1);
+    }
+
+    @Override
+    public DescriptorChain takeRequest() {
+        if (broken || stopRequested) {
+            return null;
+        }
+        int r = queue.next(chain);
+        if (r == DeviceRing.NONE) {
+            return null;
+        }
+        if (r != DescriptorChain.OK) {
+            markBroken("malformed buffer: " + DescriptorChain.describe(r));
+            return null;
+        }
+        return chain;
     }
 
     @Override
