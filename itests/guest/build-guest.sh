@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the end-to-end tests boot: a Debian kernel (from the package linux-image-amd64 depends
-# on, unpacked, never installed) and a busybox initramfs with fio and the virtio block modules.
+# on, unpacked, never installed) and a busybox initramfs with fio, sg3-utils and the virtio block and
+# SCSI modules.
 # Usage: build-guest.sh OUTDIR   -> OUTDIR/vmlinuz, OUTDIR/initramfs.cpio (idempotent, cached)
 set -euo pipefail
 out=${1:?usage: build-guest.sh OUTDIR}
@@ -11,8 +12,9 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/initramfs.cpio" ] && [ "$out/initramfs.cp
         && [ "$out/initramfs.cpio" -nt "$here/init" ]; then
   exit 0
 fi
-for tool in busybox fio depmod modprobe cpio apt-get dpkg; do
-  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio kmod cpio)" >&2; exit 1; }
+sg_tools="sg_inq sg_vpd sg_readcap sg_luns sg_unmap sg_turs"
+for tool in busybox fio depmod modprobe cpio apt-get dpkg $sg_tools; do
+  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio kmod cpio sg3-utils)" >&2; exit 1; }
 done
 
 kernel_package() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
@@ -44,13 +46,15 @@ for applet in $("$root/bin/busybox" --list); do
   [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 
-# fio and every shared library it loads, at the paths the loader looks in
-cp "$(command -v fio)" "$root/bin/fio"
-ldd "$(command -v fio)" | awk '/=>/{print $3} /ld-linux/{print $1}' | while read -r lib; do
-  [ -n "$lib" ] || continue
-  dest="$root$(dirname "$lib")"
-  mkdir -p "$dest"
-  cp -L "$lib" "$dest/"
+# fio, the sg3-utils the SCSI tests use, and every shared library they load, at the paths the loader looks in
+for tool in fio $sg_tools; do
+  cp "$(command -v "$tool")" "$root/bin/$tool"
+  ldd "$(command -v "$tool")" | awk '/=>/{print $3} /ld-linux/{print $1}' | while read -r lib; do
+    [ -n "$lib" ] || continue
+    dest="$root$(dirname "$lib")"
+    mkdir -p "$dest"
+    cp -L "$lib" "$dest/"
+  done
 done
 
 # modules in load order, as modprobe would resolve them

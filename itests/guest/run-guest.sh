@@ -7,9 +7,14 @@ kernel=${1:?kernel}; initrd=${2:?initrd}; vcpus=${3:?vcpus}; shift 3
 args=()
 n=0
 for disk in "$@"; do
+  device=vhost-user-blk-pci
+  if [ "${disk#scsi:}" != "$disk" ]; then
+    device=vhost-user-scsi-pci
+    disk=${disk#scsi:}
+  fi
   socket=${disk%%,*}
   opts=${disk#"$socket"}
-  args+=(-chardev "socket,id=c$n,path=$socket" -device "vhost-user-blk-pci,chardev=c$n$opts")
+  args+=(-chardev "socket,id=c$n,path=$socket" -device "$device,chardev=c$n$opts")
   n=$((n + 1))
 done
 exec qemu-system-x86_64 -accel tcg -machine q35,memory-backend=mem -m 1G \

@@ -29,20 +29,71 @@ final class Qemu {
         return this;
     }
 
+    /** Attaches a vhost-user-scsi adapter at {@code socket}; {@code extra} adds device options (e.g. num_queues=2). */
+    Qemu vhostUserScsi(Path socket, String extra) {
+        disks.add("scsi:" + socket + (extra.isEmpty() ? "" : "," + extra));
+        return this;
+    }
+
     /**
      * Boots and waits until the guest powers off; returns the console output. A guest that reboots
      * itself stays in the same QEMU (a device reset: every queue is stopped and started again).
      */
     String run(Path console, long timeoutSeconds) throws IOException, InterruptedException {
+        return start(console).awaitExit(timeoutSeconds);
+    }
+
+    /** Boots and returns at once, for tests that act on the host while the guest runs. */
+    Running start(Path console) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(script.toString(), kernel.toString(), initrd.toString(), "2"));
         cmd.addAll(disks);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor();
-            throw new IOException("the guest did not power off within " + timeoutSeconds + " s; console:\n"
-                    + Files.readString(console));
+        return new Running(p, console);
+    }
+
+    /** A booted guest whose console the test can wait on. */
+    static final class Running implements AutoCloseable {
+        private final Process process;
+        private final Path console;
+
+        Running(Process process, Path console) {
+            this.process = process;
+            this.console = console;
         }
-        return Files.readString(console);
+
+        /** Waits until the console shows {@code text}. */
+        void awaitConsole(String text, long timeoutSeconds) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            while (System.nanoTime() < deadline) {
+                String out = Files.readString(console);
+                if (out.contains(text)) {
+                    return;
+                }
+                if (!process.isAlive()) {
+                    throw new IOException("the guest stopped before printing '" + text + "'; console:\n" + out);
+                }
+                Thread.sleep(200);
+            }
+            throw new IOException("the guest did not print '" + text + "' within " + timeoutSeconds
+                    + " s; console:\n" + Files.readString(console));
+        }
+
+        /** Waits until the guest powers off; returns the console output. */
+        String awaitExit(long timeoutSeconds) throws IOException, InterruptedException {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                close();
+                throw new IOException("the guest did not power off within " + timeoutSeconds + " s; console:\n"
+                        + Files.readString(console));
+            }
+            return Files.readString(console);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
     }
 }

@@ -127,6 +127,10 @@ final class Session implements Runnable {
     private void handle(int request, int flags, MemorySegment p, List<Fd> fds) throws ProtocolException {
         boolean ack = (flags & FLAG_NEED_REPLY) != 0 && (protocolFeatures & (1L << PF_REPLY_ACK)) != 0
                 && !Protocol.hasReply(request);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("controller {}: {} ({} bytes{})", controller, name(request), p.byteSize(),
+                    p.byteSize() >= 8 ? ", first u64 0x" + Long.toHexString(p.get(U64, 0)) : "");
+        }
         try {
             dispatch(request, p, fds);
         } catch (RequestFailed e) {
@@ -357,6 +361,9 @@ final class Session implements Runnable {
                 if (running != null) {
                     running.reactor().execute(() -> {
                         running.queue().setCall(fd);
+                        // QEMU unmasks (switches call fds) while the driver already runs: an interrupt
+                        // sent to the old fd in between is lost, so tell the driver to look once more
+                        running.queue().interrupt();
                         if (old != null) {
                             old.close();
                         }

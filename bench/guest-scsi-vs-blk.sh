@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The same guest fio job (4 KiB random reads at depth 32, 1 vCPU on core 1, after a 5 s warm-up)
+# through a jvhost vhost-user-scsi controller and through a vhost-user-blk controller, both over one
+# null bdev of one jvhost (on core 0). Under TCG the vCPU is the bottleneck, so the figure that
+# matters is jvhost's CPU per I/O over the measured run. Prints JSON lines and a table.
+# usage: bench/guest-scsi-vs-blk.sh [SECONDS] [ROUNDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-20}
+rounds=${2:-1}
+for t in qemu-system-x86_64 fio busybox cpio sg_inq; do
+  command -v "$t" >/dev/null || { echo "bench: $t is missing (see .ci/run for the packages)" >&2; exit 1; }
+done
+work=$(mktemp -d)
+backend_pid=
+cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+guest="$HOME/.cache/jvhost/guest"
+"$here/itests/guest/build-guest.sh" "$guest"
+
+initrd_for() { # device node -> initrd whose test runs the job on it
+  mkdir -p "$work/tree-$1"
+  cat > "$work/tree-$1/test.sh" <<SH
+#!/bin/sh
+i=0; while [ ! -b /dev/$1 ] && [ \$i -lt 300 ]; do usleep 100000; i=\$((i + 1)); done
+job="--name=bench --filename=/dev/$1 --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 --time_based"
+fio \$job --runtime=5 --output=/dev/null
+echo "JVBENCH start"
+fio \$job --runtime=$secs --output-format=terse --terse-version=3 > /tmp/fio.txt
+# terse v3: field 6 is KiB read, field 8 read IOPS
+echo "JVBENCH \$(cut -d';' -f6,8 /tmp/fio.txt | tr ';' ' ')"
+SH
+  chmod +x "$work/tree-$1/test.sh"
+  (cd "$work/tree-$1" && echo test.sh | cpio -o -H newc --quiet > "$work/test-$1.cpio")
+  cat "$guest/initramfs.cpio" "$work/test-$1.cpio" > "$work/initrd-$1.cpio"
+}
+initrd_for vda
+initrd_for sda
+
+cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }
+measure() { # label disk initrd: jvhost's CPU is sampled when the guest starts and ends the measured fio run
+  local before after
+  taskset -c 1 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$3" 1 "$2" > "$work/$1.console" 2>&1 &
+  local vm=$!
+  until grep -qa 'JVBENCH start' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
+  before=$(cpu_seconds "$backend_pid")
+  until grep -qa 'JVBENCH [0-9]' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
+  after=$(cpu_seconds "$backend_pid")
+  wait "$vm" || true
+  read -r kib iops < <(grep -a 'JVBENCH [0-9]' "$work/$1.console" | tail -1 | tr -d '\r' | sed 's/.*JVBENCH //')
+  ios=$(( ${kib:-0} / 4 ))
+  [ "$ios" -gt 0 ] || { echo "bench: the guest printed no result; console:" >&2; cat "$work/$1.console" >&2; exit 1; }
+  python3 -c "
+ios, iops, cpu = $ios, $iops, $after - $before
+print('{\"bench\":\"guest-scsi-vs-blk\",\"controller\":\"$1\",\"guest_iops\":%d,\"ios\":%d,\"backend_cpu_s\":%.2f,\"backend_cpu_us_per_io\":%.3f}' % (iops, ios, cpu, cpu * 1e6 / max(ios, 1)))" | tee -a "$work/results.jsonl"
+}
+
+cat > "$work/jv.json" <<'JSON'
+{"subsystems":[
+ {"subsystem":"bdev","config":[{"method":"bdev_null_create","params":{"name":"Null0","num_blocks":8388608,"block_size":512}}]},
+ {"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Null0","num_queues":1}}]},
+ {"subsystem":"vhost_scsi","config":[{"method":"vhost_create_scsi_controller","params":{"ctrlr":"scsi0","num_queues":1}},
+   {"method":"vhost_scsi_controller_add_target","params":{"ctrlr":"scsi0","scsi_target_num":0,"bdev_name":"Null0"}}]}]}
+JSON
+taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" -r none --cpumask 0x1 > "$work/jvhost.log" 2>&1 &
+backend_pid=$!
+for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
+for _ in $(seq "$rounds"); do
+  measure vhost-scsi "scsi:$work/scsi0,num_queues=1" "$work/initrd-sda.cpio"
+  measure vhost-blk "$work/blk0,num-queues=1" "$work/initrd-vda.cpio"
+done
+python3 - "$work/results.jsonl" <<'PY'
+import json, sys, statistics
+rows = [json.loads(l) for l in open(sys.argv[1])]
+med = {}
+print("\n%-11s %11s %12s %16s" % ("controller", "guest IOPS", "jvhost s", "jvhost us/IO"))
+for name in ("vhost-scsi", "vhost-blk"):
+    rs = [r for r in rows if r["controller"] == name]
+    med[name] = statistics.median(r["backend_cpu_us_per_io"] for r in rs)
+    iops = statistics.median(r["guest_iops"] for r in rs)
+    cpu = statistics.median(r["backend_cpu_s"] for r in rs)
+    print("%-11s %11d %12.2f %16.3f" % (name, iops, cpu, med[name]))
+print("vhost-scsi uses %.2fx the jvhost CPU per I/O of vhost-blk (median of %d rounds)"
+      % (med["vhost-scsi"] / med["vhost-blk"], len(rows) // 2))
+PY
