@@ -73,10 +73,11 @@ public final class Params {
 
     public long integer(String key) {
         Object v = require(key);
-        if (!(v instanceof Long l)) {
-            throw wrongType(key, "an integer", v);
+        // JSON gives Long; Gogo commands and Java callers may pass Integer or Short
+        if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
         }
-        return l;
+        throw wrongType(key, "an integer", v);
     }
 
     public long integer(String key, long defaultValue) {

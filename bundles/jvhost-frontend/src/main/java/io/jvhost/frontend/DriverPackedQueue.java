@@ -17,7 +17,7 @@ import java.lang.invoke.VarHandle;
 public final class DriverPackedQueue implements DriverRing {
     private static final int F_NEXT = 1, F_WRITE = 2, F_AVAIL = 1 << 7, F_USED = 1 << 15;
     private static final int EVENT_DISABLE = 1;
-    private static final int MAX_CHAIN = 3;
+    private final int maxChain;
 
     private final int index;
     private final int size;
@@ -36,7 +36,13 @@ public final class DriverPackedQueue implements DriverRing {
     private long kicks;
 
     public DriverPackedQueue(GuestRam ram, int index, int size) {
-        if (size < MAX_CHAIN || size > 32768) {
+        this(ram, index, size, DriverQueue.DEFAULT_MAX_CHAIN);
+    }
+
+    /** A packed ring of {@code size} entries whose requests use up to {@code maxChain} buffers. */
+    public DriverPackedQueue(GuestRam ram, int index, int size, int maxChain) {
+        this.maxChain = maxChain;
+        if (size < maxChain || size > 32768) {
             throw new IllegalArgumentException("packed queue size " + size + " is not between 3 and 32768");
         }
         this.index = index;
@@ -65,12 +71,12 @@ public final class DriverPackedQueue implements DriverRing {
 
     @Override
     public int maxChain() {
-        return MAX_CHAIN;
+        return maxChain;
     }
 
     @Override
     public void add(int id, long[] gpa, int[] length, boolean[] deviceWrites, int n) {
-        if (n < 1 || n > MAX_CHAIN || id >= size) {
+        if (n < 1 || n > maxChain || id >= size) {
             throw new IllegalArgumentException("request " + id + " of " + n + " buffers does not fit a " + size
                     + "-entry queue");
         }

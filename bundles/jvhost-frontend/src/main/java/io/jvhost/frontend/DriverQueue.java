@@ -15,7 +15,9 @@ import java.lang.invoke.VarHandle;
  * (used->flags or avail_event with EVENT_IDX), and reaps the used ring. One thread uses it.
  */
 public final class DriverQueue implements DriverRing {
-    private static final int MAX_CHAIN = 3;
+    /** Descriptors reserved per request when nobody says otherwise (virtio-blk: header, data, status). */
+    static final int DEFAULT_MAX_CHAIN = 3;
+    private final int maxChain;
     public static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4;
 
     private final int index;
@@ -33,6 +35,12 @@ public final class DriverQueue implements DriverRing {
 
     /** Allocates the rings of a {@code size}-entry queue in {@code ram}. */
     public DriverQueue(GuestRam ram, int index, int size, boolean eventIdx) {
+        this(ram, index, size, eventIdx, DEFAULT_MAX_CHAIN);
+    }
+
+    /** Allocates the rings of a {@code size}-entry queue whose requests use up to {@code maxChain} buffers. */
+    public DriverQueue(GuestRam ram, int index, int size, boolean eventIdx, int maxChain) {
+        this.maxChain = maxChain;
         if (Integer.bitCount(size) != 1 || size > 32768) {
             throw new IllegalArgumentException("queue size " + size + " is not a power of two up to 32768");
         }
@@ -53,17 +61,17 @@ public final class DriverQueue implements DriverRing {
 
     @Override
     public int maxChain() {
-        return MAX_CHAIN;
+        return maxChain;
     }
 
     /** Split rings: request {@code id} uses descriptors {@code id * maxChain()} onwards, head first. */
     @Override
     public void add(int id, long[] gpa, int[] length, boolean[] deviceWrites, int n) {
-        if (n < 1 || n > MAX_CHAIN || (id + 1) * MAX_CHAIN > size) {
+        if (n < 1 || n > maxChain || (id + 1) * maxChain > size) {
             throw new IllegalArgumentException("request " + id + " of " + n + " buffers does not fit a " + size
                     + "-entry queue");
         }
-        int head = id * MAX_CHAIN;
+        int head = id * maxChain;
         for (int i = 0; i < n; i++) {
             int flags = (deviceWrites[i] ? F_WRITE : 0) | (i < n - 1 ? F_NEXT : 0);
             descriptor(head + i, gpa[i], length[i], flags, head + i + 1);
@@ -78,11 +86,11 @@ public final class DriverQueue implements DriverRing {
             int head = usedHead();
             int len = usedLength();
             advanceUsed();
-            if (head % MAX_CHAIN != 0) {
+            if (head % maxChain != 0) {
                 throw new IllegalStateException("queue " + index + ": device returned head " + head
                         + ", which starts no request");
             }
-            used.used(head / MAX_CHAIN, len);
+            used.used(head / maxChain, len);
         }
         return n;
     }

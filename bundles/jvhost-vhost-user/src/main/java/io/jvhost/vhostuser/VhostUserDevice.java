@@ -17,6 +17,15 @@ public interface VhostUserDevice {
         return false;
     }
 
+    /**
+     * Whether front-ends read config space from the back-end (VHOST_USER_PROTOCOL_F_CONFIG). Devices
+     * whose config space the hypervisor builds itself (QEMU's vhost-user-scsi) say no, so the
+     * feature is not offered.
+     */
+    default boolean servesConfigSpace() {
+        return true;
+    }
+
     /** Fills {@code out} with config space bytes from {@code offset} (zeroes beyond the device's layout). */
     void readConfig(int offset, byte[] out);
 

@@ -28,6 +28,8 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
     private volatile EventQueue eventQueue;
     private volatile Reactor eventReactor;
     private volatile boolean eventsMissed;
+    /** A driver negotiated features and has not reset since: it would miss events we cannot deliver. */
+    private volatile boolean driverActive;
 
     ScsiDevice(String controller, ScsiTargetFactory factory, int requestQueues) {
         this.controller = controller;
@@ -116,7 +118,8 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
         EventQueue q = eventQueue;
         Reactor r = eventReactor;
         if (q == null || r == null) {
-            eventsMissed = true;
+            // a driver that has not started its event queue yet must rescan; one still to come scans anyway
+            eventsMissed |= driverActive;
             return;
         }
         try {
@@ -165,6 +168,12 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
         return FIRST_REQUEST_QUEUE + requestQueues;
     }
 
+    /** QEMU builds virtio-scsi config space itself; ours answers only front-ends that ask anyway. */
+    @Override
+    public boolean servesConfigSpace() {
+        return false;
+    }
+
     @Override
     public void readConfig(int offset, byte[] out) {
         byte[] cfg = new byte[Math.max(CFG_SIZE, offset + out.length)];
@@ -198,7 +207,13 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
     }
 
     @Override
+    public void featuresNegotiated(long features) {
+        driverActive = true;
+    }
+
+    @Override
     public void sessionEnded() {
+        driverActive = false;
         eventsMissed = false; // the next driver scans from scratch
     }
 

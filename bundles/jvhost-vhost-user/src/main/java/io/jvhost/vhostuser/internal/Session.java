@@ -124,6 +124,11 @@ final class Session implements Runnable {
         }
     }
 
+    private long offeredProtocolFeatures() {
+        return device.servesConfigSpace() ? Protocol.PROTOCOL_FEATURES
+                : Protocol.PROTOCOL_FEATURES & ~(1L << Protocol.PF_CONFIG);
+    }
+
     private void handle(int request, int flags, MemorySegment p, List<Fd> fds) throws ProtocolException {
         boolean ack = (flags & FLAG_NEED_REPLY) != 0 && (protocolFeatures & (1L << PF_REPLY_ACK)) != 0
                 && !Protocol.hasReply(request);
@@ -187,13 +192,13 @@ final class Session implements Runnable {
             }
             case GET_PROTOCOL_FEATURES -> {
                 expect(request, p, 0);
-                replyU64(request, Protocol.PROTOCOL_FEATURES);
+                replyU64(request, offeredProtocolFeatures());
             }
             case SET_PROTOCOL_FEATURES -> {
                 expect(request, p, 8);
                 long pf = p.get(U64, 0);
-                if ((pf & ~Protocol.PROTOCOL_FEATURES) != 0) {
-                    throw new RequestFailed("protocol features 0x" + Long.toHexString(pf & ~Protocol.PROTOCOL_FEATURES)
+                if ((pf & ~offeredProtocolFeatures()) != 0) {
+                    throw new RequestFailed("protocol features 0x" + Long.toHexString(pf & ~offeredProtocolFeatures())
                             + " were not offered");
                 }
                 protocolFeatures = pf;
