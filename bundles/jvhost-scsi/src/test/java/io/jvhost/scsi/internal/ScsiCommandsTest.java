@@ -331,6 +331,19 @@ class ScsiCommandsTest {
     }
 
     @Test
+    void shouldReportMediumErrorsFromTheBdev() {
+        h.addFaulty("Bad0", BS, 64, 10);
+        h.target.attachLun(1, "Bad0");
+        MemorySegment buf = h.buffer(4 * BS);
+        ScsiTask t = h.run(1, rw10(READ_10, 8, 4), buf, ScsiTask.Direction.FROM_DEVICE);
+        assertCheck(t, MEDIUM_ERROR, UNRECOVERED_READ_ERROR);
+        assertEquals(0, t.transferred());
+        t = h.run(1, rw10(WRITE_10, 9, 2), buf, ScsiTask.Direction.TO_DEVICE);
+        assertCheck(t, MEDIUM_ERROR, WRITE_ERROR);
+        assertGood(h.run(1, rw10(READ_10, 11, 4), buf, ScsiTask.Direction.FROM_DEVICE));
+    }
+
+    @Test
     void shouldReportCapacityChangeAsUnitAttentionOnce() {
         h.bdevs.resize("Malloc0", BLOCKS / 2);
         assertEquals(java.util.List.of("attached 0", "resized 0"), h.events);

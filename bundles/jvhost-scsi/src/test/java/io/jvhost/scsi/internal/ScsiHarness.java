@@ -1,6 +1,11 @@
 package io.jvhost.scsi.internal;
 
+import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.spi.BdevBackend;
+import io.jvhost.bdev.spi.DeferredCompletionChannel;
+import io.jvhost.bdev.spi.ModuleChannel;
+import io.jvhost.reactor.Reactor;
 import io.jvhost.bdev.core.internal.BdevRegistryImpl;
 import io.jvhost.bdev.malloc.internal.MallocBackend;
 import io.jvhost.bdev.spi.BdevSpec;
@@ -56,6 +61,55 @@ final class ScsiHarness implements AutoCloseable {
     void addMalloc(String name, int blockSize, long blocks) {
         bdevs.register(new BdevSpec(name, null, "malloc", "Malloc disk", blockSize, blocks, 0,
                 EnumSet.allOf(IoType.class), Map.of()), new MallocBackend(blockSize * blocks, blockSize));
+    }
+
+    /**
+     * A bdev with one bad block, as an error-injecting device (SPDK's bdev_error): every request that
+     * touches {@code badLba} fails with an I/O error, the rest behaves as a RAM disk.
+     */
+    void addFaulty(String name, int blockSize, long blocks, long badLba) {
+        MallocBackend ram = new MallocBackend(blockSize * blocks, blockSize);
+        bdevs.register(new BdevSpec(name, null, "error", "Faulty disk", blockSize, blocks, 0,
+                EnumSet.allOf(IoType.class), Map.of()), new BdevBackend() {
+                    @Override
+                    public ModuleChannel createChannel(Reactor r) {
+                        ModuleChannel inner = ram.createChannel(r);
+                        return new DeferredCompletionChannel() {
+                            private BdevIo last;
+                            private int lastStatus;
+
+                            @Override
+                            protected int execute(BdevIo io) {
+                                boolean bad = io.type().hasData() && badLba >= io.offsetBlocks()
+                                        && badLba < io.offsetBlocks() + io.numBlocks();
+                                if (bad) {
+                                    return BdevIo.FAILED;
+                                }
+                                // the RAM disk completes on its own poll: run it to completion here
+                                inner.bind((done, status) -> {
+                                    last = done;
+                                    lastStatus = status;
+                                });
+                                last = null;
+                                inner.submit(io);
+                                while (last == null) {
+                                    inner.doWork();
+                                }
+                                return lastStatus;
+                            }
+                        };
+                    }
+
+                    @Override
+                    public void destroy() {
+                        ram.destroy();
+                    }
+
+                    @Override
+                    public String createMethod() {
+                        return "bdev_error_create";
+                    }
+                });
     }
 
     MemorySegment buffer(long bytes) {

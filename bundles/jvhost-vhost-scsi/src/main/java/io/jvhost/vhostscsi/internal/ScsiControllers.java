@@ -32,7 +32,8 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = {ScsiControllers.class, SubsystemConfig.class}, immediate = true, property = {
     "osgi.command.scope=vhost", "osgi.command.function=create-scsi", "osgi.command.function=scsi-add-target",
-    "osgi.command.function=scsi-remove-target"})
+    "osgi.command.function=scsi-remove-target", "osgi.command.function=scsi-add-lun",
+    "osgi.command.function=scsi-remove-lun"})
 public final class ScsiControllers implements SubsystemConfig {
     static final String TYPE = "vhost_user_scsi";
     /** Request queues offered when the caller does not say (QEMU asks for num_queues of them). */
@@ -67,7 +68,13 @@ public final class ScsiControllers implements SubsystemConfig {
                         "Attach a bdev as LUN 0 of a new target: {ctrlr, scsi_target_num (-1: first free), bdev_name};"
                                 + " returns the target number", this::addTarget),
                 MethodRegistrations.method("vhost_scsi_controller_remove_target",
-                        "Detach a target once its commands finished: {ctrlr, scsi_target_num}", this::removeTarget));
+                        "Detach a target once its commands finished: {ctrlr, scsi_target_num}", this::removeTarget),
+                MethodRegistrations.method("vhost_scsi_controller_add_lun",
+                        "Attach a bdev as another LUN (1-255) of a target: {ctrlr, scsi_target_num, lun, bdev_name}",
+                        this::addLun),
+                MethodRegistrations.method("vhost_scsi_controller_remove_lun",
+                        "Detach a LUN once its commands finished (LUN 0 removes the target): {ctrlr, scsi_target_num,"
+                                + " lun}", this::removeLun));
     }
 
     @Deactivate
@@ -133,6 +140,44 @@ public final class ScsiControllers implements SubsystemConfig {
         return true;
     }
 
+    /** {@code vhost_scsi_controller_add_lun} (jvhost's own: SPDK's targets have LUN 0 only): returns true. */
+    Object addLun(Params p) {
+        p.allowOnly(Set.of("ctrlr", "scsi_target_num", "lun", "bdev_name"));
+        ScsiDevice device = device(p);
+        int num = (int) p.integer("scsi_target_num", 0, 0, VirtioScsi.MAX_TARGETS - 1);
+        int lun = (int) p.integer("lun", 0, 1, ScsiTarget.MAX_LUN);
+        try {
+            device.addLun(num, lun, p.string("bdev_name"));
+            return true;
+        } catch (BdevException e) {
+            throw new MethodException(e.rpcCode(), p.method() + ": controller " + p.string("ctrlr") + ": "
+                    + e.getMessage(), e);
+        } catch (java.util.NoSuchElementException e) {
+            throw MethodException.noDevice(p.method() + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().contains("already holds") ? MethodException.exists(p.method() + ": " + e.getMessage())
+                    : MethodException.invalidParams(p.method() + ": " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw MethodException.exists(p.method() + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code vhost_scsi_controller_remove_lun}: returns true. */
+    Object removeLun(Params p) {
+        p.allowOnly(Set.of("ctrlr", "scsi_target_num", "lun"));
+        ScsiDevice device = device(p);
+        int num = (int) p.integer("scsi_target_num", 0, 0, VirtioScsi.MAX_TARGETS - 1);
+        int lun = (int) p.integer("lun", 0, 0, ScsiTarget.MAX_LUN);
+        try {
+            if (!device.removeLun(num, lun)) {
+                throw MethodException.noDevice(p.method() + ": target " + num + " has no LUN " + lun);
+            }
+        } catch (java.util.NoSuchElementException e) {
+            throw MethodException.noDevice(p.method() + ": " + e.getMessage());
+        }
+        return true;
+    }
+
     private ScsiDevice device(Params p) {
         String name = p.string("ctrlr");
         Created c = mine.get(name);
@@ -171,8 +216,13 @@ public final class ScsiControllers implements SubsystemConfig {
                     Map<String, Object> params = new LinkedHashMap<>();
                     params.put("ctrlr", e.getKey());
                     params.put("scsi_target_num", i);
+                    if (lun.lun() != 0) {
+                        params.put("lun", lun.lun());
+                    }
                     params.put("bdev_name", lun.bdev());
-                    out.add(call("vhost_scsi_controller_add_target", params));
+                    // luns() lists LUN 0 first, and a target without LUN 0 does not exist
+                    out.add(call(lun.lun() == 0 ? "vhost_scsi_controller_add_target" : "vhost_scsi_controller_add_lun",
+                            params));
                 }
             }
         }
@@ -206,6 +256,21 @@ public final class ScsiControllers implements SubsystemConfig {
         Object num = addTarget(new Params("vhost:scsi-add-target", Map.of("ctrlr", name, "scsi_target_num", target,
                 "bdev_name", bdev)));
         return "controller " + name + ": target " + num + " is bdev " + bdev;
+    }
+
+    @Descriptor("Attach a bdev as another LUN of a target of a vhost-scsi controller")
+    public String scsiAddLun(@Descriptor("controller name") String name, @Descriptor("target number 0-7") int target,
+            @Descriptor("LUN 1-255") int lun, @Descriptor("bdev name") String bdev) {
+        addLun(new Params("vhost:scsi-add-lun", Map.of("ctrlr", name, "scsi_target_num", target, "lun", lun,
+                "bdev_name", bdev)));
+        return "controller " + name + ": target " + target + " LUN " + lun + " is bdev " + bdev;
+    }
+
+    @Descriptor("Detach a LUN of a target of a vhost-scsi controller after its commands finished (LUN 0: the target)")
+    public String scsiRemoveLun(@Descriptor("controller name") String name, @Descriptor("target number 0-7") int target,
+            @Descriptor("LUN 0-255") int lun) {
+        removeLun(new Params("vhost:scsi-remove-lun", Map.of("ctrlr", name, "scsi_target_num", target, "lun", lun)));
+        return "controller " + name + ": target " + target + " LUN " + lun + " removed";
     }
 
     @Descriptor("Detach a target of a vhost-scsi controller after its commands finished (a running guest loses the disk)")

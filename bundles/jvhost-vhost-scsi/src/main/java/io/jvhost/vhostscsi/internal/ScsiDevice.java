@@ -10,6 +10,7 @@ import io.jvhost.vhostuser.QueueContext;
 import io.jvhost.vhostuser.VhostUserDevice;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,10 +82,40 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
             next[num] = null;
             targets = next;
         }
+        List<ScsiTarget.LunInfo> luns = target.luns();
         target.close();
-        postEvent(T_TRANSPORT_RESET, num, 0, EVT_RESET_REMOVED);
+        for (ScsiTarget.LunInfo l : luns) {
+            postEvent(T_TRANSPORT_RESET, num, l.lun(), EVT_RESET_REMOVED);
+        }
         LOG.info("controller {}: target {} removed", controller, num);
         return true;
+    }
+
+    /** Control thread: attaches {@code bdev} as LUN {@code lun} (1..255) of existing target {@code num}. */
+    void addLun(int num, int lun, String bdev) {
+        ScsiTarget target = existing(num);
+        if (lun == 0) {
+            throw new IllegalArgumentException("controller " + controller + ": LUN 0 comes with the target"
+                    + " (vhost_scsi_controller_add_target)");
+        }
+        target.attachLun(lun, bdev);
+    }
+
+    /** Control thread: detaches LUN {@code lun} of target {@code num}; LUN 0 takes the target with it. */
+    boolean removeLun(int num, int lun) {
+        ScsiTarget target = existing(num);
+        if (lun == 0) {
+            return removeTarget(num);
+        }
+        return target.detachLun(lun);
+    }
+
+    private ScsiTarget existing(int num) {
+        ScsiTarget t = num >= 0 && num < MAX_TARGETS ? targets[num] : null;
+        if (t == null) {
+            throw new java.util.NoSuchElementException("controller " + controller + " has no target " + num);
+        }
+        return t;
     }
 
     int targetNumber(ScsiTarget target) {
@@ -93,15 +124,23 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
 
     @Override
     public void lunAttached(ScsiTarget target, int lun) {
-        // announced by addTarget once the target is visible
+        int num = targetNumber(target);
+        if (num >= 0) {
+            // a new target's LUN 0 is announced by addTarget once the target is visible
+            postEvent(T_TRANSPORT_RESET, num, lun, EVT_RESET_RESCAN);
+        }
     }
 
     @Override
     public void lunDetached(ScsiTarget target, int lun) {
         int num = targetNumber(target);
-        if (num >= 0 && target.luns().isEmpty()) {
-            // its bdev went away under it (hot-remove): the target goes too, as in SPDK
-            LOG.warn("controller {}: target {} lost its last LUN; removing it", controller, num);
+        if (num < 0) {
+            return;
+        }
+        postEvent(T_TRANSPORT_RESET, num, lun, EVT_RESET_REMOVED);
+        if (lun == 0 || target.luns().isEmpty()) {
+            // LUN 0 answers for the target (REPORT LUNS, scans): without it the target goes, as in SPDK
+            LOG.warn("controller {}: target {} lost LUN {}; removing the target", controller, num, lun);
             removeTarget(num);
         }
     }
@@ -137,7 +176,7 @@ final class ScsiDevice implements VhostUserDevice, ScsiTarget.Listener {
         }
     }
 
-    java.util.List<java.util.Map<String, Object>> describeTargets() {
+    List<java.util.Map<String, Object>> describeTargets() {
         java.util.List<java.util.Map<String, Object>> out = new java.util.ArrayList<>();
         ScsiTarget[] t = targets;
         for (int i = 0; i < t.length; i++) {

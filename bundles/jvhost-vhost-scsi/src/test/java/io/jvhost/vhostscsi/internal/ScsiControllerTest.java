@@ -213,6 +213,48 @@ class ScsiControllerTest {
     }
 
     @Test
+    void shouldServeSeveralLunsPerTargetAndSaveThem() throws Exception {
+        bdevs.register(new BdevSpec("Malloc2", null, "malloc", "Malloc disk", 512, BLOCKS, 0, EnumSet.allOf(IoType.class),
+                Map.of()), new MallocBackend(512 * BLOCKS, 512));
+        try (ScsiHbaDriver hba = connect(0, 1, 2)) {
+            hba.postEventBuffers(4);
+            call(scsi::addLun, "vhost_scsi_controller_add_lun",
+                    Map.of("ctrlr", "scsi0", "scsi_target_num", 0, "lun", 5, "bdev_name", "Malloc2"));
+            assertArrayEquals(new int[] {T_TRANSPORT_RESET, 0, 5, EVT_RESET_RESCAN}, hba.nextEvent());
+            byte[] reportLuns = {(byte) 0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+            ScsiHbaDriver.Result r = hba.command(2, ScsiHbaDriver.lun(0, 0), 1, reportLuns, null, 256);
+            assertEquals(16, r.dataIn()[3], "two LUNs listed");
+            assertEquals(5, r.dataIn()[17]);
+            byte[] readCapacity = {0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            r = hba.command(2, ScsiHbaDriver.lun(0, 5), 2, readCapacity, null, 8);
+            assertEquals(512, ((r.dataIn()[6] & 0xFF) << 8) | (r.dataIn()[7] & 0xFF), "LUN 5 has its own block size");
+            List<Map<String, Object>> saved = scsi.config();
+            assertEquals("vhost_scsi_controller_add_lun", saved.get(2).get("method"));
+            assertEquals(Map.of("ctrlr", "scsi0", "scsi_target_num", 0, "lun", 5, "bdev_name", "Malloc2"),
+                    saved.get(2).get("params"));
+            MethodException e = assertThrows(MethodException.class, () -> call(scsi::addLun,
+                    "vhost_scsi_controller_add_lun", Map.of("ctrlr", "scsi0", "scsi_target_num", 0, "lun", 5,
+                            "bdev_name", "Malloc1")));
+            assertEquals(MethodException.EEXIST, e.code());
+            e = assertThrows(MethodException.class, () -> call(scsi::addLun, "vhost_scsi_controller_add_lun",
+                    Map.of("ctrlr", "scsi0", "scsi_target_num", 4, "lun", 1, "bdev_name", "Malloc1")));
+            assertEquals(MethodException.ENODEV, e.code());
+            call(scsi::removeLun, "vhost_scsi_controller_remove_lun", Map.of("ctrlr", "scsi0", "scsi_target_num", 0,
+                    "lun", 5));
+            assertArrayEquals(new int[] {T_TRANSPORT_RESET, 0, 5, EVT_RESET_REMOVED}, hba.nextEvent());
+            // LUN 0's bdev going away takes the whole target, and every LUN is reported gone
+            call(scsi::addLun, "vhost_scsi_controller_add_lun",
+                    Map.of("ctrlr", "scsi0", "scsi_target_num", 0, "lun", 2, "bdev_name", "Malloc2"));
+            assertArrayEquals(new int[] {T_TRANSPORT_RESET, 0, 2, EVT_RESET_RESCAN}, hba.nextEvent());
+            bdevs.unregister("Malloc0", true).get();
+            assertArrayEquals(new int[] {T_TRANSPORT_RESET, 0, 0, EVT_RESET_REMOVED}, hba.nextEvent());
+            assertArrayEquals(new int[] {T_TRANSPORT_RESET, 0, 2, EVT_RESET_REMOVED}, hba.nextEvent());
+            assertEquals(S_BAD_TARGET, hba.command(2, ScsiHbaDriver.lun(0, 2), 3, readCapacity, null, 8).response());
+            assertTrue(bdevs.find("Malloc2").orElseThrow().openers().isEmpty(), "LUN 2's bdev released too");
+        }
+    }
+
+    @Test
     void shouldFlagEventsMissedWhileTheEventQueueWasNotRunning() throws Exception {
         try (ScsiHbaDriver hba = connect(0, 2)) {
             call(scsi::addTarget, "vhost_scsi_controller_add_target",

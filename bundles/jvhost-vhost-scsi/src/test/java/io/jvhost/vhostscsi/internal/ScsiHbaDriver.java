@@ -163,22 +163,25 @@ final class ScsiHbaDriver implements AutoCloseable {
         ring.publish();
     }
 
+    /** Returned event buffers not yet looked at, in the order the device used them. */
+    private final java.util.ArrayDeque<Integer> returnedEvents = new java.util.ArrayDeque<>();
+
     /** Waits for the next event; returns {event, target, lun, reason}. The buffer is re-posted. */
     int[] nextEvent() {
         DriverRing ring = rings[VirtioScsi.EVENT_QUEUE];
-        int[] got = {-1};
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (got[0] < 0) {
-            ring.reap((id, length) -> got[0] = id);
+        while (returnedEvents.isEmpty()) {
+            ring.reap((id, length) -> returnedEvents.add(id));
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no event within 10 s");
             }
             Thread.onSpinWait();
         }
-        MemorySegment e = ram.at(eventBuffers[got[0]], VirtioScsi.EVENT_BYTES);
+        int id = returnedEvents.poll();
+        MemorySegment e = ram.at(eventBuffers[id], VirtioScsi.EVENT_BYTES);
         long lun = e.get(U64, 4);
         int[] event = {e.get(U32, 0), (int) (lun >>> 8) & 0xFF, VirtioScsi.lun(lun), e.get(U32, 12)};
-        ring.add(got[0], new long[] {eventBuffers[got[0]]}, new int[] {VirtioScsi.EVENT_BYTES}, new boolean[] {true}, 1);
+        ring.add(id, new long[] {eventBuffers[id]}, new int[] {VirtioScsi.EVENT_BYTES}, new boolean[] {true}, 1);
         ring.publish();
         return event;
     }
@@ -189,7 +192,10 @@ final class ScsiHbaDriver implements AutoCloseable {
         boolean[] got = {false};
         long deadline = System.nanoTime() + millis * 1_000_000L;
         while (!got[0] && System.nanoTime() < deadline) {
-            ring.reap((id, length) -> got[0] = true);
+            ring.reap((id, length) -> {
+                returnedEvents.add(id);
+                got[0] = true;
+            });
             Thread.onSpinWait();
         }
         return got[0];
