@@ -34,4 +34,7 @@ public interface VhostControllers {
      * @throws io.jvhost.config.MethodException ENODEV when there is no such controller
      */
     void delete(String name);
+
+    /** Deletes those of {@code names} that still exist (a device bundle stopping); the rest are skipped. */
+    void deleteAll(java.util.Collection<String> names);
 }

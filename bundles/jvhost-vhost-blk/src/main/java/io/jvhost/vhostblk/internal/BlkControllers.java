@@ -57,13 +57,7 @@ public final class BlkControllers implements SubsystemConfig {
         if (methods != null) {
             methods.close();
         }
-        for (String name : names()) {
-            try {
-                controllers.delete(name);
-            } catch (MethodException gone) {
-                // already deleted through the registry
-            }
-        }
+        controllers.deleteAll(names());
     }
 
     /** {@code vhost_create_blk_controller}: returns true as SPDK does. */

@@ -79,20 +79,14 @@ public final class ScsiControllers implements SubsystemConfig {
 
     @Deactivate
     void deactivate() {
+        List<String> names;
         if (methods != null) {
             methods.close();
         }
-        List<String> names;
         synchronized (mine) {
             names = List.copyOf(mine.keySet());
         }
-        for (String name : names) {
-            try {
-                controllers.delete(name);
-            } catch (MethodException gone) {
-                // already deleted through the registry
-            }
-        }
+        controllers.deleteAll(names);
     }
 
     /** {@code vhost_create_scsi_controller}: returns true as SPDK does. */

@@ -130,6 +130,16 @@ public final class ControllerRegistry implements VhostControllers {
         }
     }
 
+    @Override
+    public void deleteAll(java.util.Collection<String> names) {
+        for (String name : names) {
+            Controller c = controllers.get(name);
+            if (c != null && c.target != null && controllers.remove(name, c)) {
+                c.close();
+            }
+        }
+    }
+
     /** The SPDK {@code vhost_get_controllers} entry for one controller. */
     static Map<String, Object> describe(VhostController c) {
         Map<String, Object> m = new LinkedHashMap<>();
