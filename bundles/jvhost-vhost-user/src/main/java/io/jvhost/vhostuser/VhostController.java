@@ -26,6 +26,35 @@ public interface VhostController {
     /** The {@code backend_specific} object of {@code vhost_get_controllers}. */
     Map<String, Object> backendInfo();
 
+    /**
+     * Interrupt coalescing (SPDK's {@code vhost_controller_set_coalescing}): above {@code iopsThreshold}
+     * completions a second per queue, interrupts to the guest are held back by up to {@code delayBaseUs}
+     * (0: off).
+     */
+    void setCoalescing(long delayBaseUs, long iopsThreshold);
+
+    long coalescingDelayBaseUs();
+
+    long coalescingIopsThreshold();
+
+    /**
+     * The {@code vhost_controller_set_coalescing} config call that restores this controller's setting,
+     * for save_config after its create call; null when coalescing is off.
+     */
+    default Map<String, Object> coalescingConfig() {
+        if (coalescingDelayBaseUs() == 0) {
+            return null;
+        }
+        Map<String, Object> params = new java.util.LinkedHashMap<>();
+        params.put("ctrlr", name());
+        params.put("delay_base_us", coalescingDelayBaseUs());
+        params.put("iops_threshold", coalescingIopsThreshold());
+        Map<String, Object> call = new java.util.LinkedHashMap<>();
+        call.put("method", "vhost_controller_set_coalescing");
+        call.put("params", params);
+        return call;
+    }
+
     /** Tells the connected front-end that config space changed (e.g. capacity). */
     void notifyConfigChange();
 }

@@ -39,6 +39,26 @@ public final class VhostUserTarget implements AutoCloseable {
         return listener.completedPerQueue();
     }
 
+    /**
+     * Interrupt coalescing for this controller's queues (SPDK's {@code vhost_controller_set_coalescing}):
+     * above {@code iopsThreshold} completions a second per queue, interrupts are held back by up to
+     * {@code delayBaseUs}. 0 turns it off. Takes effect within a few milliseconds, also on running queues.
+     */
+    public void setCoalescing(long delayBaseUs, long iopsThreshold) {
+        if (delayBaseUs < 0 || iopsThreshold < 0) {
+            throw new IllegalArgumentException("coalescing delay and threshold must not be negative");
+        }
+        listener.setCoalescing(delayBaseUs, iopsThreshold);
+    }
+
+    public long coalescingDelayBaseUs() {
+        return listener.coalescingDelayBaseUs();
+    }
+
+    public long coalescingIopsThreshold() {
+        return listener.coalescingIopsThreshold();
+    }
+
     /** Sends the front-end a config-change message (e.g. the capacity changed). */
     public void notifyConfigChange() {
         listener.notifyConfigChange();

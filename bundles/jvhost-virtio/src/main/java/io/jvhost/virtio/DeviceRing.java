@@ -29,6 +29,19 @@ public interface DeviceRing {
     /** Publishes pushed entries and interrupts the driver unless it suppressed that; true when it signalled. */
     boolean publishUsed();
 
+    /**
+     * Publishes pushed entries without deciding on an interrupt yet (interrupt coalescing): a later
+     * {@link #notifyIfNeeded()} decides for everything published since the last decision, so no
+     * interrupt the driver asked for is lost, only delayed.
+     */
+    void publishUsedQuietly();
+
+    /**
+     * Decides on an interrupt for entries published since the last decision (after a full fence,
+     * against the driver's suppression state) and sends it; true when it signalled.
+     */
+    boolean notifyIfNeeded();
+
     /** Asks the driver not to kick while the device polls. */
     void suppressKicks();
 

@@ -42,6 +42,8 @@ public final class PackedQueue implements DeviceRing {
     private short firstPendingFlags;
     private int signalledUsed;
     private boolean signalledValid;
+    /** Entries were published since the last interrupt decision. */
+    private boolean undecided;
     private boolean polling;
 
     /**
@@ -200,8 +202,26 @@ public final class PackedQueue implements DeviceRing {
         if (pending == 0) {
             return false;
         }
-        U16_ATOMIC.setRelease(desc, firstPendingAt + 14, firstPendingFlags);
-        pending = 0;
+        publishUsedQuietly();
+        return notifyIfNeeded();
+    }
+
+    @Override
+    public void publishUsedQuietly() {
+        if (pending != 0) {
+            // the first entry's flags last: the driver sees the whole batch at once
+            U16_ATOMIC.setRelease(desc, firstPendingAt + 14, firstPendingFlags);
+            pending = 0;
+            undecided = true;
+        }
+    }
+
+    @Override
+    public boolean notifyIfNeeded() {
+        if (!undecided) {
+            return false;
+        }
+        undecided = false;
         VarHandle.fullFence();
         int old = signalledUsed;
         boolean valid = signalledValid;

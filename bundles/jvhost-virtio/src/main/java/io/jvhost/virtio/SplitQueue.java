@@ -35,6 +35,8 @@ public final class SplitQueue implements DeviceRing {
     private int availIdxCache;
     private int usedIdx;
     private int publishedUsedIdx;
+    /** The used index when an interrupt was last decided on (EVENT_IDX compares against it). */
+    private int decidedUsedIdx;
     private boolean polling;
 
     /**
@@ -65,6 +67,7 @@ public final class SplitQueue implements DeviceRing {
         this.availIdxCache = this.lastAvail;
         this.usedIdx = (short) U16_ATOMIC.getAcquire(used, usedOff + 2) & 0xFFFF;
         this.publishedUsedIdx = usedIdx;
+        this.decidedUsedIdx = usedIdx;
     }
 
     @Override
@@ -186,14 +189,31 @@ public final class SplitQueue implements DeviceRing {
         if (usedIdx == publishedUsedIdx) {
             return false;
         }
-        int old = publishedUsedIdx;
-        U16_ATOMIC.setRelease(used, usedOff + 2, (short) usedIdx);
-        publishedUsedIdx = usedIdx;
+        publishUsedQuietly();
+        return notifyIfNeeded();
+    }
+
+    @Override
+    public void publishUsedQuietly() {
+        if (usedIdx != publishedUsedIdx) {
+            U16_ATOMIC.setRelease(used, usedOff + 2, (short) usedIdx);
+            publishedUsedIdx = usedIdx;
+        }
+    }
+
+    @Override
+    public boolean notifyIfNeeded() {
+        int old = decidedUsedIdx;
+        if (publishedUsedIdx == old) {
+            return false;
+        }
+        decidedUsedIdx = publishedUsedIdx;
+        // the used index must be visible before the driver's wishes are read (the EVENT_IDX race)
         VarHandle.fullFence();
         boolean notify;
         if (eventIdx) {
             int usedEvent = (short) U16_ATOMIC.getVolatile(avail, availOff + 4 + 2L * size) & 0xFFFF;
-            notify = ((usedIdx - usedEvent - 1) & 0xFFFF) < ((usedIdx - old) & 0xFFFF);
+            notify = ((publishedUsedIdx - usedEvent - 1) & 0xFFFF) < ((publishedUsedIdx - old) & 0xFFFF);
         } else {
             notify = ((short) U16_ATOMIC.getVolatile(avail, availOff) & AVAIL_F_NO_INTERRUPT) == 0;
         }

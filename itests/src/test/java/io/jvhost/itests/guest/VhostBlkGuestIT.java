@@ -82,6 +82,18 @@ public class VhostBlkGuestIT {
         } catch (java.io.IOException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("(-19)"));
         }
+        // interrupt coalescing as SPDK sets it; a delay without a threshold is refused
+        Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_controller_set_coalescing", "ctrlr=blk1",
+                "delay_base_us=50", "iops_threshold=60000"), 120);
+        listed = Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_get_controllers", "name=blk1"), 120);
+        assertTrue(listed, listed.contains("\"delay_base_us\": 50") && listed.contains("\"iops_threshold\": 60000"));
+        try {
+            Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "vhost_controller_set_coalescing", "ctrlr=blk1",
+                    "delay_base_us=50", "iops_threshold=0"), 120);
+            throw new AssertionError("a delay without a threshold must be refused");
+        } catch (java.io.IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("(-32602)"));
+        }
         // save -> start a second jvhost from the saved file -> it rebuilds bdevs and controllers
         Path saved = work.resolve("saved.json");
         Files.writeString(saved, Processes.run(java.util.List.of(rpc, "rpc", "-s", sock, "save_config"), 120));
@@ -92,6 +104,7 @@ public class VhostBlkGuestIT {
         assertTrue(restored, restored.contains("jvhost ready") && restored.contains("blk0") && restored.contains("blk1")
                 && restored.contains("Null7"));
         assertTrue(restored, restored.contains("reactors   1 on cores 0") && restored.contains("completed"));
+        assertTrue(Files.readString(saved), Files.readString(saved).contains("vhost_controller_set_coalescing"));
     }
 
     /** Both controllers share one bdev (shared write claims), so each run uses its own marker sector. */

@@ -122,11 +122,12 @@ public final class BlkControllers implements SubsystemConfig {
     public List<Map<String, Object>> config() {
         List<Map<String, Object>> out = new ArrayList<>();
         synchronized (mine) {
-            for (Map<String, Object> params : mine.values()) {
+            for (Map.Entry<String, Map<String, Object>> e : mine.entrySet()) {
                 Map<String, Object> call = new LinkedHashMap<>();
                 call.put("method", "vhost_create_blk_controller");
-                call.put("params", params);
+                call.put("params", e.getValue());
                 out.add(call);
+                controllers.find(e.getKey()).map(VhostController::coalescingConfig).ifPresent(out::add);
             }
         }
         return out;

@@ -166,6 +166,19 @@ class BlkControllerTest {
         }
     }
 
+    @Test
+    void shouldKeepCoalescingInTheListingAndTheSavedConfig() {
+        create(Map.of());
+        var controller = controllers.find("vhost.0").orElseThrow();
+        assertEquals(null, controller.coalescingConfig(), "off by default: nothing to save");
+        controller.setCoalescing(50, 100000);
+        java.util.List<Map<String, Object>> saved = blk.config();
+        assertEquals("vhost_controller_set_coalescing", saved.get(1).get("method"));
+        assertEquals(Map.of("ctrlr", "vhost.0", "delay_base_us", 50L, "iops_threshold", 100000L),
+                saved.get(1).get("params"));
+        assertEquals(50L, controller.coalescingDelayBaseUs());
+    }
+
     private static void drain(BlkQueue q) {
         long deadline = System.nanoTime() + TIMEOUT;
         while (q.inFlight() > 0 && System.nanoTime() < deadline) {

@@ -201,6 +201,7 @@ public final class ScsiControllers implements SubsystemConfig {
         }
         for (Map.Entry<String, Created> e : all) {
             out.add(call("vhost_create_scsi_controller", e.getValue().params()));
+            controllers.find(e.getKey()).map(io.jvhost.vhostuser.VhostController::coalescingConfig).ifPresent(out::add);
             ScsiTarget[] t = e.getValue().device().targets();
             for (int i = 0; i < t.length; i++) {
                 if (t[i] == null) {

@@ -55,6 +55,21 @@ final class Controller implements VhostController {
     }
 
     @Override
+    public void setCoalescing(long delayBaseUs, long iopsThreshold) {
+        target.setCoalescing(delayBaseUs, iopsThreshold);
+    }
+
+    @Override
+    public long coalescingDelayBaseUs() {
+        return target.coalescingDelayBaseUs();
+    }
+
+    @Override
+    public long coalescingIopsThreshold() {
+        return target.coalescingIopsThreshold();
+    }
+
+    @Override
     public void notifyConfigChange() {
         target.notifyConfigChange();
     }

@@ -46,7 +46,11 @@ public final class ControllerRegistry implements VhostControllers {
                 MethodRegistrations.method("vhost_get_controllers",
                         "List vhost controllers: {name?}", this::getControllers),
                 MethodRegistrations.method("vhost_delete_controller",
-                        "Delete a vhost controller: {ctrlr}", this::deleteController));
+                        "Delete a vhost controller: {ctrlr}", this::deleteController),
+                MethodRegistrations.method("vhost_controller_set_coalescing",
+                        "Hold interrupts back by up to delay_base_us while a queue completes more than iops_threshold"
+                                + " requests a second (0: off): {ctrlr, delay_base_us, iops_threshold}",
+                        this::setCoalescing));
     }
 
     /** A registry outside OSGi (tests, tools): no methods are registered. */
@@ -145,8 +149,8 @@ public final class ControllerRegistry implements VhostControllers {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ctrlr", c.name());
         m.put("cpumask", c.cpumask().toString());
-        m.put("delay_base_us", 0L);
-        m.put("iops_threshold", 0L);
+        m.put("delay_base_us", c.coalescingDelayBaseUs());
+        m.put("iops_threshold", c.coalescingIopsThreshold());
         m.put("socket", c.socket().toString());
         m.put("sessions", c.connected() ? List.of(Map.of("vid", 0L, "id", 0L, "name", c.name() + "s0",
                 "started", true)) : List.of());
@@ -162,6 +166,20 @@ public final class ControllerRegistry implements VhostControllers {
             return List.of(describe(c));
         }
         return list().stream().map(ControllerRegistry::describe).toList();
+    }
+
+    Object setCoalescing(Params p) {
+        p.allowOnly(Set.of("ctrlr", "delay_base_us", "iops_threshold"));
+        String name = p.string("ctrlr");
+        long delay = p.integer("delay_base_us", 0, 0, 1_000_000);
+        long threshold = p.integer("iops_threshold", 0, 0, Integer.MAX_VALUE);
+        if (delay > 0 && threshold == 0) {
+            throw MethodException.invalidParams(p.method() + ": iops_threshold must be above 0 when delay_base_us is set");
+        }
+        VhostController c = find(name).orElseThrow(() -> MethodException.noDevice(p.method() + ": controller " + name
+                + " does not exist"));
+        c.setCoalescing(delay, threshold);
+        return true;
     }
 
     Object deleteController(Params p) {

@@ -29,6 +29,7 @@ public final class Listener implements Runnable {
     private volatile Thread sessionThread;
     private volatile boolean closing;
     private long[] completedBefore = new long[0];
+    private final Coalescing coalescing = new Coalescing();
 
     private Listener(String controller, Path path, UnixSocket server, VhostUserDevice device, ReactorGroup reactors,
             CpuMask cpumask) {
@@ -40,6 +41,19 @@ public final class Listener implements Runnable {
         this.cpumask = cpumask;
         this.acceptor = new Thread(this, "vhost-accept-" + controller);
         this.acceptor.setDaemon(true);
+    }
+
+    /** Sets interrupt coalescing for this controller's queues, now and in later sessions. */
+    public void setCoalescing(long delayBaseUs, long iopsThreshold) {
+        coalescing.set(delayBaseUs, iopsThreshold);
+    }
+
+    public long coalescingDelayBaseUs() {
+        return coalescing.delayBaseUs();
+    }
+
+    public long coalescingIopsThreshold() {
+        return coalescing.iopsThreshold();
     }
 
     public static Listener start(String controller, Path path, SocketOptions options, VhostUserDevice device,
@@ -95,7 +109,7 @@ public final class Listener implements Runnable {
                 peer.close();
                 continue;
             }
-            Session s = new Session(controller, peer, device, reactors, cpumask, this::sessionEnded);
+            Session s = new Session(controller, peer, device, reactors, cpumask, coalescing, this::sessionEnded);
             session = s;
             Thread t = new Thread(s, "vhost-session-" + controller);
             t.setDaemon(true);

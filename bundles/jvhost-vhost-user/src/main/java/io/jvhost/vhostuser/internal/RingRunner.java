@@ -25,9 +25,12 @@ final class RingRunner {
     private final VhostUserDevice device;
     private final ReactorGroup reactors;
     private final CpuMask cpumask;
+    private final Coalescing coalescing;
     private boolean leftRunning;
 
-    RingRunner(String controller, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask) {
+    RingRunner(String controller, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
+            Coalescing coalescing) {
+        this.coalescing = coalescing;
         this.controller = controller;
         this.device = device;
         this.reactors = reactors;
@@ -47,7 +50,7 @@ final class RingRunner {
             throw new IllegalStateException("queue " + v.index + ": " + e.getMessage());
         }
         Reactor reactor = reactors.leastLoaded(cpumask);
-        VringPoller poller = new VringPoller(controller, v.index, queue, reactor, v.kick);
+        VringPoller poller = new VringPoller(controller, v.index, queue, reactor, v.kick, coalescing);
         try {
             reactor.call(() -> {
                 poller.open(device);

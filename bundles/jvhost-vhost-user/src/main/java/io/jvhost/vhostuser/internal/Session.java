@@ -51,12 +51,12 @@ final class Session implements Runnable {
     private volatile UnixSocket backendChannel;
 
     Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
-            Runnable onEnd) {
+            Coalescing coalescing, Runnable onEnd) {
         this.controller = controller;
         this.socket = socket;
         this.device = device;
         this.onEnd = onEnd;
-        this.rings = new RingRunner(controller, device, reactors, cpumask);
+        this.rings = new RingRunner(controller, device, reactors, cpumask, coalescing);
         this.vrings = new Vring[Math.min(MAX_VRINGS, Math.max(1, device.maxQueues()))];
         for (int i = 0; i < vrings.length; i++) {
             vrings[i] = new Vring(i);

@@ -31,11 +31,13 @@ final class VringPoller implements Poller, QueueContext {
     private final DescriptorChain chain;
     private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
     final AtomicLong completed = new AtomicLong();
+    private final Coalescing.Queue coalescing;
     private DeviceQueue device;
     private boolean stopRequested;
     private boolean broken;
 
-    VringPoller(String controller, int index, DeviceRing queue, Reactor reactor, EventFd kick) {
+    VringPoller(String controller, int index, DeviceRing queue, Reactor reactor, EventFd kick, Coalescing coalescing) {
+        this.coalescing = new Coalescing.Queue(coalescing);
         this.controller = controller;
         this.index = index;
         this.queue = queue;
@@ -68,8 +70,10 @@ final class VringPoller implements Poller, QueueContext {
     public int doWork() {
         int work = 0;
         if (queue.hasUnpublished()) {
-            queue.publishUsed();
+            publish();
             work++;
+        } else if (coalescing.owed && coalescing.due(System.nanoTime())) {
+            settleInterrupt();
         }
         if (!stopRequested && !broken && !device.pullsRequests()) {
             work += takeRequests();
@@ -79,6 +83,28 @@ final class VringPoller implements Poller, QueueContext {
             finish();
         }
         return work;
+    }
+
+    /** Publishes completions; with coalescing on, the interrupt may wait for its due time. */
+    private void publish() {
+        if (!coalescing.enabled()) {
+            queue.publishUsed();
+            coalescing.owed = false;
+            return;
+        }
+        if (coalescing.mayInterrupt(System.nanoTime(), completed.get())) {
+            queue.publishUsed();
+            coalescing.owed = false;
+        } else {
+            queue.publishUsedQuietly();
+            coalescing.owed = true;
+        }
+    }
+
+    /** Sends the interrupt owed for quietly published completions (if the driver still wants one). */
+    private void settleInterrupt() {
+        coalescing.owed = false;
+        queue.notifyIfNeeded();
     }
 
     private int takeRequests() {
@@ -109,8 +135,12 @@ final class VringPoller implements Poller, QueueContext {
     @Override
     public boolean prepareToSleep() {
         if (queue.hasUnpublished()) {
-            queue.publishUsed();
+            publish();
             return false;
+        }
+        if (coalescing.owed) {
+            // never sleep on an interrupt the guest is owed: a held-back interrupt is only for busy queues
+            settleInterrupt();
         }
         if (!device.prepareToSleep()) {
             return false;
@@ -141,6 +171,9 @@ final class VringPoller implements Poller, QueueContext {
 
     private void finish() {
         queue.publishUsed();
+        if (coalescing.owed) {
+            settleInterrupt();
+        }
         reactor.removePoller(this);
         if (kick != null) {
             reactor.unwatch(kick);
