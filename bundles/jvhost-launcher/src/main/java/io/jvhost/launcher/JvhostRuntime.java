@@ -60,8 +60,9 @@ public final class JvhostRuntime {
     public static JvhostRuntime start(LaunchOptions o, boolean console) throws StartupException {
         String version = version();
         List<String> locations;
+        FeatureRepository features;
         try {
-            FeatureRepository features = FeatureRepository.load(o.home().resolve("features"), version);
+            features = FeatureRepository.load(o.home().resolve("features"), version);
             locations = new ArrayList<>(features.resolve(o.feature()));
             if (console) {
                 locations.addAll(features.resolve("jvhost-console"));
@@ -105,6 +106,7 @@ public final class JvhostRuntime {
                     }
                 }
             }
+            new FeatureInstaller(features, resolver, fw.getBundleContext()).register();
             fw.start();
         } catch (BundleException | IOException e) {
             rt.stop();

@@ -28,8 +28,7 @@ import org.osgi.service.component.annotations.Reference;
  * {@code vhost:create-blk}. When this bundle stops, its controllers are deleted (VMs lose the disk,
  * in-flight requests finish first) and their bdevs are released.
  */
-@Component(service = {BlkControllers.class, SubsystemConfig.class}, immediate = true, property = {
-    "osgi.command.scope=vhost", "osgi.command.function=create-blk"})
+@Component(service = {BlkControllers.class, SubsystemConfig.class}, immediate = true)
 public final class BlkControllers implements SubsystemConfig {
     static final String TYPE = "vhost_user_blk";
     /** Queues offered when the caller does not say: QEMU asks one per vCPU. */
@@ -41,6 +40,7 @@ public final class BlkControllers implements SubsystemConfig {
     /** This bundle's controllers and the params that created them, in creation order (for save_config). */
     private final Map<String, Map<String, Object>> mine = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final MethodRegistrations methods;
+    private final io.jvhost.config.GogoCommands commands;
 
     @Activate
     public BlkControllers(BundleContext context, @Reference VhostControllers controllers, @Reference BdevRegistry bdevs) {
@@ -50,12 +50,15 @@ public final class BlkControllers implements SubsystemConfig {
                 MethodRegistrations.method("vhost_create_blk_controller",
                         "Export a bdev as a vhost-user-blk socket: {ctrlr, dev_name, cpumask?, readonly?, packed_ring?,"
                                 + " num_queues?, socket_mode?, socket_owner?, socket_group?}", this::create));
+        this.commands = context == null ? null : io.jvhost.config.GogoCommands.register(context, "vhost", this,
+                "create-blk");
     }
 
     @Deactivate
     void deactivate() {
         if (methods != null) {
             methods.close();
+            commands.close();
         }
         controllers.deleteAll(names());
     }

@@ -30,10 +30,7 @@ import org.osgi.service.component.annotations.Reference;
  * {@code vhost_scsi_controller_remove_target}, with Gogo equivalents. Targets can be added and removed
  * while a guest runs; the guest is told through the event queue.
  */
-@Component(service = {ScsiControllers.class, SubsystemConfig.class}, immediate = true, property = {
-    "osgi.command.scope=vhost", "osgi.command.function=create-scsi", "osgi.command.function=scsi-add-target",
-    "osgi.command.function=scsi-remove-target", "osgi.command.function=scsi-add-lun",
-    "osgi.command.function=scsi-remove-lun"})
+@Component(service = {ScsiControllers.class, SubsystemConfig.class}, immediate = true)
 public final class ScsiControllers implements SubsystemConfig {
     static final String TYPE = "vhost_user_scsi";
     /** Request queues offered when the caller does not say (QEMU asks for num_queues of them). */
@@ -51,6 +48,7 @@ public final class ScsiControllers implements SubsystemConfig {
     /** This bundle's controllers and the params that created them, in creation order. */
     private final Map<String, Created> mine = Collections.synchronizedMap(new LinkedHashMap<>());
     private final MethodRegistrations methods;
+    private final io.jvhost.config.GogoCommands commands;
 
     private record Created(ScsiDevice device, Map<String, Object> params) {
     }
@@ -75,6 +73,8 @@ public final class ScsiControllers implements SubsystemConfig {
                 MethodRegistrations.method("vhost_scsi_controller_remove_lun",
                         "Detach a LUN once its commands finished (LUN 0 removes the target): {ctrlr, scsi_target_num,"
                                 + " lun}", this::removeLun));
+        this.commands = context == null ? null : io.jvhost.config.GogoCommands.register(context, "vhost", this,
+                "create-scsi", "scsi-add-target", "scsi-remove-target", "scsi-add-lun", "scsi-remove-lun");
     }
 
     @Deactivate
@@ -82,6 +82,7 @@ public final class ScsiControllers implements SubsystemConfig {
         List<String> names;
         if (methods != null) {
             methods.close();
+            commands.close();
         }
         synchronized (mine) {
             names = List.copyOf(mine.keySet());

@@ -25,12 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The aio module: files and block devices through io_uring ({@code bdev_aio_create}). */
-@Component(service = AioModule.class, immediate = true, property = {"osgi.command.scope=bdev", "osgi.command.function=create-aio"})
+@Component(service = AioModule.class, immediate = true)
 public final class AioModule {
     private static final Logger LOG = LoggerFactory.getLogger(AioModule.class);
     private final BdevRegistry registry;
     private final ModuleBdevs bdevs;
     private final MethodRegistrations methods;
+    private final io.jvhost.config.GogoCommands commands;
     private final Map<String, AioFile> files = new ConcurrentHashMap<>();
     private final Map<String, AioBackend> backends = new ConcurrentHashMap<>();
 
@@ -43,10 +44,12 @@ public final class AioModule {
                         "Create a bdev on a file or block device: {name, filename, block_size?, readonly?}", this::create),
                 MethodRegistrations.method("bdev_aio_delete", "Delete an aio bdev: {name}", this::delete),
                 MethodRegistrations.method("bdev_aio_rescan", "Re-read an aio bdev's size: {name}", this::rescan));
+        this.commands = io.jvhost.config.GogoCommands.register(context, "bdev", this, "create-aio");
     }
 
     @Deactivate
     void deactivate() {
+        commands.close();
         methods.close();
         bdevs.removeAll();
     }

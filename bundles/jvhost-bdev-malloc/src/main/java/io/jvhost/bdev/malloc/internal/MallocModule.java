@@ -20,13 +20,13 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** The malloc module: SPDK's {@code bdev_malloc_create/delete} and {@code bdev:create-malloc}. */
-@Component(service = MallocModule.class, immediate = true, property = {"osgi.command.scope=bdev",
-    "osgi.command.function=create-malloc"})
+@Component(service = MallocModule.class, immediate = true)
 public final class MallocModule {
     static final Set<IoType> IO_TYPES = EnumSet.of(IoType.READ, IoType.WRITE, IoType.FLUSH, IoType.UNMAP,
             IoType.WRITE_ZEROES, IoType.RESET);
     private final ModuleBdevs bdevs;
     private final MethodRegistrations methods;
+    private final io.jvhost.config.GogoCommands commands;
     private final long physicalMemory;
 
     @Activate
@@ -38,10 +38,12 @@ public final class MallocModule {
                 MethodRegistrations.method("bdev_malloc_create",
                         "Create a RAM bdev: {name?, num_blocks, block_size, uuid?, optimal_io_boundary?}", this::create),
                 MethodRegistrations.method("bdev_malloc_delete", "Delete a malloc bdev: {name}", this::delete));
+        this.commands = io.jvhost.config.GogoCommands.register(context, "bdev", this, "create-malloc");
     }
 
     @Deactivate
     void deactivate() {
+        commands.close();
         methods.close();
         bdevs.removeAll();
     }

@@ -24,7 +24,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** The null module: reads return zeroes, writes are discarded. For measuring everything but storage. */
-@Component(service = NullModule.class, immediate = true, property = {"osgi.command.scope=bdev", "osgi.command.function=create-null"})
+@Component(service = NullModule.class, immediate = true)
 public final class NullModule {
     private static final Set<IoType> IO_TYPES = EnumSet.of(IoType.READ, IoType.WRITE, IoType.FLUSH, IoType.UNMAP,
             IoType.WRITE_ZEROES, IoType.RESET);
@@ -33,6 +33,7 @@ public final class NullModule {
     private final ModuleBdevs bdevs;
     private final BdevRegistry registry;
     private final MethodRegistrations methods;
+    private final io.jvhost.config.GogoCommands commands;
 
     @Activate
     public NullModule(BundleContext context, @Reference BdevRegistry registry) {
@@ -44,10 +45,12 @@ public final class NullModule {
                 MethodRegistrations.method("bdev_null_delete", "Delete a null bdev: {name}", this::delete),
                 MethodRegistrations.method("bdev_null_resize", "Resize a null bdev: {name, new_size (MiB)}",
                         this::resize));
+        this.commands = io.jvhost.config.GogoCommands.register(context, "bdev", this, "create-null");
     }
 
     @Deactivate
     void deactivate() {
+        commands.close();
         methods.close();
         bdevs.removeAll();
     }
