@@ -84,6 +84,16 @@ public final class Params {
         return has(key) ? integer(key) : defaultValue;
     }
 
+    /** A required integer within [min, max]; the error names the range. */
+    public long integerIn(String key, long min, long max) {
+        long v = integer(key);
+        if (v < min || v > max) {
+            throw MethodException.invalidParams(method + ": '" + key + "' is " + v + ", must be between " + min
+                    + " and " + max);
+        }
+        return v;
+    }
+
     /** An integer within [min, max]; the error names the range. */
     public long integer(String key, long defaultValue, long min, long max) {
         long v = integer(key, defaultValue);

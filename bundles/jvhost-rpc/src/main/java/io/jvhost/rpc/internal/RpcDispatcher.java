@@ -82,6 +82,8 @@ final class RpcDispatcher {
     private Object builtIn(String method, Object params) {
         return switch (method) {
             case "rpc_get_methods" -> {
+                // SPDK's {current?, include_aliases?}: every method is callable at any time and none has aliases
+                io.jvhost.config.Params.of(method, params).allowOnly(java.util.Set.of("current", "include_aliases"));
                 List<String> names = new ArrayList<>(methods.names());
                 names.add("rpc_get_methods");
                 names.add("spdk_get_version");
@@ -89,6 +91,7 @@ final class RpcDispatcher {
                 yield names;
             }
             case "spdk_get_version" -> {
+                io.jvhost.config.Params.of(method, params).allowOnly(java.util.Set.of());
                 Map<String, Object> v = new LinkedHashMap<>();
                 v.put("version", "jvhost " + version);
                 Map<String, Object> fields = new LinkedHashMap<>();

@@ -110,7 +110,7 @@ public final class ScsiControllers implements SubsystemConfig {
     Object addTarget(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num", "bdev_name"));
         ScsiDevice device = device(p);
-        int num = (int) p.integer("scsi_target_num", -1, -1, VirtioScsi.MAX_TARGETS - 1);
+        int num = (int) p.integerIn("scsi_target_num", -1, VirtioScsi.MAX_TARGETS - 1);
         String bdev = p.string("bdev_name");
         try {
             return device.addTarget(num, bdev);
@@ -128,7 +128,7 @@ public final class ScsiControllers implements SubsystemConfig {
     Object removeTarget(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num"));
         ScsiDevice device = device(p);
-        int num = (int) p.integer("scsi_target_num", 0, 0, VirtioScsi.MAX_TARGETS - 1);
+        int num = (int) p.integerIn("scsi_target_num", 0, VirtioScsi.MAX_TARGETS - 1);
         if (!device.removeTarget(num)) {
             throw MethodException.noDevice(p.method() + ": controller " + p.string("ctrlr") + " has no target " + num);
         }
@@ -139,8 +139,8 @@ public final class ScsiControllers implements SubsystemConfig {
     Object addLun(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num", "lun", "bdev_name"));
         ScsiDevice device = device(p);
-        int num = (int) p.integer("scsi_target_num", 0, 0, VirtioScsi.MAX_TARGETS - 1);
-        int lun = (int) p.integer("lun", 0, 1, ScsiTarget.MAX_LUN);
+        int num = (int) p.integerIn("scsi_target_num", 0, VirtioScsi.MAX_TARGETS - 1);
+        int lun = (int) p.integerIn("lun", 1, ScsiTarget.MAX_LUN);
         try {
             device.addLun(num, lun, p.string("bdev_name"));
             return true;
@@ -161,8 +161,8 @@ public final class ScsiControllers implements SubsystemConfig {
     Object removeLun(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num", "lun"));
         ScsiDevice device = device(p);
-        int num = (int) p.integer("scsi_target_num", 0, 0, VirtioScsi.MAX_TARGETS - 1);
-        int lun = (int) p.integer("lun", 0, 0, ScsiTarget.MAX_LUN);
+        int num = (int) p.integerIn("scsi_target_num", 0, VirtioScsi.MAX_TARGETS - 1);
+        int lun = (int) p.integerIn("lun", 0, ScsiTarget.MAX_LUN);
         try {
             if (!device.removeLun(num, lun)) {
                 throw MethodException.noDevice(p.method() + ": target " + num + " has no LUN " + lun);

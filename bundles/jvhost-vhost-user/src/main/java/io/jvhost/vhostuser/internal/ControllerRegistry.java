@@ -171,8 +171,8 @@ public final class ControllerRegistry implements VhostControllers {
     Object setCoalescing(Params p) {
         p.allowOnly(Set.of("ctrlr", "delay_base_us", "iops_threshold"));
         String name = p.string("ctrlr");
-        long delay = p.integer("delay_base_us", 0, 0, 1_000_000);
-        long threshold = p.integer("iops_threshold", 0, 0, Integer.MAX_VALUE);
+        long delay = p.integerIn("delay_base_us", 0, 1_000_000);
+        long threshold = p.integerIn("iops_threshold", 0, Integer.MAX_VALUE);
         if (delay > 0 && threshold == 0) {
             throw MethodException.invalidParams(p.method() + ": iops_threshold must be above 0 when delay_base_us is set");
         }

@@ -1,0 +1,247 @@
+package io.jvhost.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+
+import io.jvhost.config.Json;
+import io.jvhost.posix.UnixSocket;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Every JSON-RPC method the running bundles offer, called as rpc.py calls it: with valid params and
+ * with missing ones, wrong types, unknown devices and duplicate names, each answered with SPDK's
+ * error code; then many clients calling methods at once. A method without a case here fails the test,
+ * so a new method cannot slip in untested.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class RpcMethodsIT {
+    private static final Path SOCKET = Path.of(System.getProperty("java.io.tmpdir"), "jvhost-rpc-methods-it.sock");
+    private static final long OK = 0, INVALID = -32602, NODEV = -19, EXISTS = -17;
+
+    @Configuration
+    public Option[] config() {
+        return JvhostOptions.feature("jvhost-all", frameworkProperty("jvhost.rpc.socket").value(SOCKET.toString()));
+    }
+
+    /** A client that sends one request and reads its answer. */
+    private static final class Client implements AutoCloseable {
+        final UnixSocket s = UnixSocket.connect(SOCKET);
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment buf = arena.allocate(1 << 20);
+        int id;
+
+        Map<?, ?> call(String method, String params) throws IOException {
+            int myId = ++id;
+            byte[] b = ("{\"jsonrpc\":\"2.0\",\"id\":" + myId + ",\"method\":\"" + method + "\""
+                    + (params == null ? "" : ",\"params\":" + params) + "}").getBytes(StandardCharsets.UTF_8);
+            MemorySegment m = arena.allocate(b.length);
+            MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, 0, b.length);
+            s.send(m, b.length);
+            StringBuilder sb = new StringBuilder();
+            while (sb.indexOf("\n") < 0) {
+                UnixSocket.Received r = s.receive(buf, buf.byteSize());
+                if (r.bytes() == 0) {
+                    throw new IOException("closed");
+                }
+                sb.append(new String(buf.asSlice(0, r.bytes()).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+            }
+            Map<?, ?> response = (Map<?, ?>) Json.parse(sb.substring(0, sb.indexOf("\n")));
+            assertEquals("answer matched by id", (long) myId, response.get("id"));
+            return response;
+        }
+
+        @Override
+        public void close() {
+            s.close();
+            arena.close();
+        }
+    }
+
+    private final Set<String> covered = new TreeSet<>();
+
+    /** Calls and checks: {@code expected} 0 wants a result, otherwise that error code. */
+    private Object expect(Client c, String method, String params, long expected) throws IOException {
+        covered.add(method);
+        Map<?, ?> r = c.call(method, params);
+        if (expected == OK) {
+            assertTrue(method + " " + params + " -> " + r, r.containsKey("result"));
+            return r.get("result");
+        }
+        assertTrue(method + " " + params + " -> " + r, r.containsKey("error"));
+        assertEquals(method + " " + params + " -> " + r, expected, ((Map<?, ?>) r.get("error")).get("code"));
+        return null;
+    }
+
+    @Test
+    public void everyMethodAnswersValidAndInvalidParamsWithSpdkCodes() throws Exception {
+        Path image = Files.createTempFile(Path.of("/dev/shm"), "jvhost-rpc-it", ".img");
+        Files.write(image, new byte[1 << 20]);
+        try (Client c = new Client()) {
+            expect(c, "spdk_get_version", null, OK);
+            @SuppressWarnings("unchecked")
+            List<String> methods = (List<String>) expect(c, "rpc_get_methods", null, OK);
+            expect(c, "rpc_get_methods", "[1]", INVALID);
+
+            expect(c, "bdev_malloc_create", "{\"name\":\"M1\",\"num_blocks\":2048,\"block_size\":512}", OK);
+            expect(c, "bdev_malloc_create", "{\"name\":\"M1\",\"num_blocks\":2048,\"block_size\":512}", EXISTS);
+            expect(c, "bdev_malloc_create", "{\"name\":\"M2\",\"block_size\":512}", INVALID);
+            expect(c, "bdev_malloc_create", "{\"name\":\"M2\",\"num_blocks\":2048,\"block_size\":\"big\"}", INVALID);
+            expect(c, "bdev_malloc_create", "{\"name\":\"M2\",\"num_blocks\":2048,\"block_size\":1000}", INVALID);
+            expect(c, "bdev_malloc_create", "{\"name\":\"M2\",\"num_blocks\":2048,\"block_size\":512,\"x\":1}", INVALID);
+            expect(c, "bdev_null_create", "{\"name\":\"N1\",\"num_blocks\":1024,\"block_size\":512}", OK);
+            expect(c, "bdev_null_create", "{\"name\":\"N1\",\"num_blocks\":1024,\"block_size\":512}", EXISTS);
+            expect(c, "bdev_null_create", "{\"name\":\"N2\",\"block_size\":512}", INVALID);
+            expect(c, "bdev_null_create", "{\"name\":7,\"num_blocks\":1024,\"block_size\":512}", INVALID);
+            expect(c, "bdev_null_resize", "{\"name\":\"N1\",\"new_size\":2}", OK);
+            expect(c, "bdev_null_resize", "{\"name\":\"Nx\",\"new_size\":2}", NODEV);
+            expect(c, "bdev_null_resize", "{\"name\":\"N1\"}", INVALID);
+            expect(c, "bdev_aio_create", "{\"name\":\"A1\",\"filename\":\"" + image + "\"}", OK);
+            expect(c, "bdev_aio_create", "{\"name\":\"A1\",\"filename\":\"" + image + "\"}", EXISTS);
+            expect(c, "bdev_aio_create", "{\"name\":\"A2\"}", INVALID);
+            expect(c, "bdev_aio_create", "{\"name\":\"A2\",\"filename\":\"" + image + "\",\"block_size\":\"x\"}", INVALID);
+            expect(c, "bdev_aio_rescan", "{\"name\":\"A1\"}", OK);
+            expect(c, "bdev_aio_rescan", "{\"name\":\"Ax\"}", NODEV);
+            expect(c, "bdev_get_bdevs", null, OK);
+            expect(c, "bdev_get_bdevs", "{\"name\":\"M1\"}", OK);
+            expect(c, "bdev_get_bdevs", "{\"name\":\"Mx\"}", NODEV);
+            expect(c, "bdev_get_bdevs", "{\"name\":5}", INVALID);
+            expect(c, "bdev_get_iostat", null, OK);
+            expect(c, "bdev_get_iostat", "{\"name\":\"Mx\"}", NODEV);
+
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b1\",\"dev_name\":\"M1\"}", OK);
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b1\",\"dev_name\":\"M1\"}", EXISTS);
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b2\",\"dev_name\":\"Mx\"}", NODEV);
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b2\"}", INVALID);
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b2\",\"dev_name\":\"M1\",\"cpumask\":\"0xZ\"}",
+                    INVALID);
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b2\",\"dev_name\":\"M1\",\"readonly\":\"yes\"}",
+                    INVALID);
+            expect(c, "vhost_create_scsi_controller", "{\"ctrlr\":\"s1\"}", OK);
+            expect(c, "vhost_create_scsi_controller", "{\"ctrlr\":\"s1\"}", EXISTS);
+            expect(c, "vhost_create_scsi_controller", "{}", INVALID);
+            expect(c, "vhost_create_scsi_controller", "{\"ctrlr\":\"s2\",\"num_queues\":\"x\"}", INVALID);
+            assertEquals(0L, expect(c, "vhost_scsi_controller_add_target",
+                    "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"bdev_name\":\"M1\"}", OK));
+            assertEquals(1L, expect(c, "vhost_scsi_controller_add_target",
+                    "{\"ctrlr\":\"s1\",\"scsi_target_num\":-1,\"bdev_name\":\"A1\"}", OK));
+            expect(c, "vhost_scsi_controller_add_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"bdev_name\":\"N1\"}",
+                    EXISTS);
+            expect(c, "vhost_scsi_controller_add_target", "{\"ctrlr\":\"sx\",\"scsi_target_num\":2,\"bdev_name\":\"N1\"}",
+                    NODEV);
+            expect(c, "vhost_scsi_controller_add_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":2,\"bdev_name\":\"Nx\"}",
+                    NODEV);
+            expect(c, "vhost_scsi_controller_add_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":9,\"bdev_name\":\"N1\"}",
+                    INVALID);
+            expect(c, "vhost_scsi_controller_add_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":2}", INVALID);
+            expect(c, "vhost_scsi_controller_add_lun",
+                    "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"lun\":1,\"bdev_name\":\"N1\"}", OK);
+            expect(c, "vhost_scsi_controller_add_lun",
+                    "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"lun\":1,\"bdev_name\":\"N1\"}", EXISTS);
+            expect(c, "vhost_scsi_controller_add_lun",
+                    "{\"ctrlr\":\"s1\",\"scsi_target_num\":5,\"lun\":1,\"bdev_name\":\"N1\"}", NODEV);
+            expect(c, "vhost_scsi_controller_add_lun", "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"bdev_name\":\"N1\"}",
+                    INVALID);
+            expect(c, "vhost_scsi_controller_remove_lun", "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"lun\":1}", OK);
+            expect(c, "vhost_scsi_controller_remove_lun", "{\"ctrlr\":\"s1\",\"scsi_target_num\":0,\"lun\":1}", NODEV);
+            expect(c, "vhost_scsi_controller_remove_lun", "{\"ctrlr\":\"s1\",\"lun\":\"one\"}", INVALID);
+            expect(c, "vhost_scsi_controller_remove_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":1}", OK);
+            expect(c, "vhost_scsi_controller_remove_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":1}", NODEV);
+            expect(c, "vhost_scsi_controller_remove_target", "{\"ctrlr\":\"s1\"}", INVALID);
+            expect(c, "vhost_controller_set_coalescing", "{\"ctrlr\":\"b1\",\"delay_base_us\":10,\"iops_threshold\":1000}",
+                    OK);
+            expect(c, "vhost_controller_set_coalescing", "{\"ctrlr\":\"bx\",\"delay_base_us\":10,\"iops_threshold\":1}",
+                    NODEV);
+            expect(c, "vhost_controller_set_coalescing", "{\"ctrlr\":\"b1\",\"delay_base_us\":10}", INVALID);
+            expect(c, "vhost_controller_set_coalescing", "{\"ctrlr\":\"b1\",\"delay_base_us\":-1,\"iops_threshold\":1}",
+                    INVALID);
+            expect(c, "vhost_get_controllers", null, OK);
+            expect(c, "vhost_get_controllers", "{\"name\":\"s1\"}", OK);
+            expect(c, "vhost_get_controllers", "{\"name\":\"sx\"}", NODEV);
+            expect(c, "vhost_get_controllers", "{\"name\":[]}", INVALID);
+
+            expect(c, "framework_get_subsystems", null, OK);
+            expect(c, "framework_get_config", "{\"name\":\"vhost_scsi\"}", OK);
+            expect(c, "framework_get_config", "{\"name\":\"nope\"}", INVALID); // SPDK: "Subsystem not found" is invalid params
+            expect(c, "framework_get_config", "{}", INVALID);
+            String saved = Json.writePretty(expect(c, "save_config", null, OK));
+            assertTrue(saved, saved.contains("vhost_controller_set_coalescing") && saved.contains("bdev_aio_create"));
+            expect(c, "save_config", "{\"x\":1}", INVALID);
+
+            expect(c, "vhost_delete_controller", "{\"ctrlr\":\"b1\"}", OK);
+            expect(c, "vhost_delete_controller", "{\"ctrlr\":\"s1\"}", OK);
+            expect(c, "vhost_delete_controller", "{\"ctrlr\":\"s1\"}", NODEV);
+            expect(c, "vhost_delete_controller", "{}", INVALID);
+            expect(c, "bdev_malloc_delete", "{\"name\":\"M1\"}", OK);
+            expect(c, "bdev_malloc_delete", "{\"name\":\"M1\"}", NODEV);
+            expect(c, "bdev_malloc_delete", "{}", INVALID);
+            expect(c, "bdev_null_delete", "{\"name\":\"N1\"}", OK);
+            expect(c, "bdev_null_delete", "{\"name\":\"N1\"}", NODEV);
+            expect(c, "bdev_aio_delete", "{\"name\":\"A1\"}", OK);
+            expect(c, "bdev_aio_delete", "{\"name\":\"A1\"}", NODEV);
+
+            Set<String> untested = new TreeSet<>(methods);
+            untested.removeAll(covered);
+            assertTrue("methods without a case here: " + untested, untested.isEmpty());
+        } finally {
+            Files.deleteIfExists(image);
+        }
+    }
+
+    @Test
+    public void manyClientsCallingAtOnceEachGetTheirOwnAnswers() throws Exception {
+        int clients = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < clients; t++) {
+                int me = t;
+                done.add(pool.submit(() -> {
+                    int calls = 0;
+                    try (Client c = new Client()) {
+                        for (int i = 0; i < 40; i++) {
+                            String name = "C" + me + "x" + i;
+                            expect(c, "bdev_null_create", "{\"name\":\"" + name + "\",\"num_blocks\":64,\"block_size\":512}",
+                                    OK);
+                            expect(c, "bdev_get_bdevs", "{\"name\":\"" + name + "\"}", OK);
+                            expect(c, "vhost_get_controllers", null, OK);
+                            expect(c, "bdev_null_delete", "{\"name\":\"" + name + "\"}", OK);
+                            calls += 4;
+                        }
+                    }
+                    return calls;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(120, TimeUnit.SECONDS);
+            }
+            assertEquals(clients * 160, total);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
