@@ -38,6 +38,8 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     private final Epoll epoll;
     private final Map<Integer, EventFd> watched = new HashMap<>();
     private volatile Poller[] pollers = new Poller[0];
+    private final Object wakeLock = new Object();
+    private boolean wakeClosed;
     private volatile boolean sleeping;
     private volatile boolean running = true;
     private volatile Thread thread;
@@ -105,7 +107,19 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
             }
         }
         if (sleeping) {
-            wakeFd.signal();
+            wake();
+        }
+    }
+
+    /**
+     * Signals the wake fd unless the thread already closed it: after close the number may belong to
+     * another file, so the check and the write happen under the lock the close takes.
+     */
+    private void wake() {
+        synchronized (wakeLock) {
+            if (!wakeClosed && wakeFd != null) {
+                wakeFd.signal();
+            }
         }
     }
 
@@ -278,9 +292,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     /** Asks the thread to finish its pass and exit; commands already queued still run. */
     void stop() {
         running = false;
-        if (wakeFd != null) {
-            wakeFd.signal();
-        }
+        wake();
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
@@ -289,8 +301,11 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
 
     private void closeNativeResources() {
         if (epoll != null) {
-            epoll.close();
-            wakeFd.close();
+            synchronized (wakeLock) {
+                wakeClosed = true;
+                epoll.close();
+                wakeFd.close();
+            }
         }
     }
 
