@@ -12,7 +12,7 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/initramfs.cpio" ] && [ "$out/initramfs.cp
         && [ "$out/initramfs.cpio" -nt "$here/init" ]; then
   exit 0
 fi
-sg_tools="sg_inq sg_vpd sg_readcap sg_luns sg_unmap sg_turs"
+sg_tools="sg_inq sg_vpd sg_readcap sg_luns sg_unmap sg_turs sg_reset sg_compare_and_write sg_write_same"
 for tool in busybox fio depmod modprobe cpio apt-get dpkg $sg_tools; do
   command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio kmod cpio sg3-utils)" >&2; exit 1; }
 done

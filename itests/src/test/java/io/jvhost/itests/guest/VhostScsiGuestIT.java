@@ -99,6 +99,11 @@ public class VhostScsiGuestIT {
         assertContains(console, "JVTEST luns 1");
         assertContains(console, "JVTEST randwrite verified");
         assertContains(console, "JVTEST bytes left after unmap 0");
+        assertContains(console, "JVTEST compare and write wrote");
+        assertContains(console, "JVTEST miscompare status 14");
+        assertContains(console, "JVTEST write same left 0");
+        assertContains(console, "JVTEST lun reset done");
+        assertContains(console, "JVTEST ready after reset");
         assertContains(console, "JVTEST attached size 65536 serial " + serial2);
         assertContains(console, "JVTEST attached disk verified");
         assertContains(console, "JVTEST detached disk gone");
@@ -169,6 +174,23 @@ public class VhostScsiGuestIT {
             sg_unmap --force --lba=65536 --num=64 /dev/$a
             left=$(dd if=/dev/$a bs=512 skip=65536 count=64 iflag=direct 2>/dev/null | tr -d '\\000' | wc -c)
             echo "JVTEST bytes left after unmap $left"
+            # COMPARE AND WRITE, WRITE SAME and a LUN reset through the guest's own SCSI stack
+            for x in A B C; do dd if=/dev/zero bs=512 count=1 2>/dev/null | tr '\\000' "$x" > /tmp/$x; done
+            cat /tmp/A /tmp/B > /tmp/AB
+            cat /tmp/C /tmp/B > /tmp/CB
+            dd if=/tmp/A of=/dev/$a bs=512 seek=70000 conv=fsync 2>/dev/null
+            sg_compare_and_write --in=/tmp/AB --lba=70000 --num=1 /dev/$a
+            dd if=/dev/$a bs=512 skip=70000 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/B && echo "JVTEST compare and write wrote"
+            if sg_compare_and_write --quiet --in=/tmp/CB --lba=70000 --num=1 /dev/$a; then
+              echo "JVTEST miscompare missed"
+            else
+              echo "JVTEST miscompare status $?"
+            fi
+            sg_write_same --in=/tmp/C --lba=71000 --num=64 /dev/$a
+            echo "JVTEST write same left $(dd if=/dev/$a bs=512 skip=71000 count=64 iflag=direct 2>/dev/null | tr -d C | wc -c)"
+            sg_reset --device /dev/$a && echo "JVTEST lun reset done"
+            sg_turs /dev/$a > /dev/null 2>&1 || true
+            sg_turs /dev/$a && echo "JVTEST ready after reset"
             # verified I/O on target 1 for as long as targets come and go
             (
               n=0
