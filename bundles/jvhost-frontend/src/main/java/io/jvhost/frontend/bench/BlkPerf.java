@@ -1,22 +1,22 @@
 package io.jvhost.frontend.bench;
 
-import io.jvhost.frontend.BlkQueue;
-import io.jvhost.frontend.BlkRequests;
 import io.jvhost.frontend.VhostUserBlkDisk;
+import io.jvhost.frontend.VhostUserScsiHba;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Drives a vhost-user-blk back-end (jvhost, qemu-storage-daemon, SPDK) as a guest would, from one
- * polling thread with no VM in the way, and reports IOPS, latency and the back-end's CPU.
+ * Drives a vhost-user-blk back-end (jvhost, qemu-storage-daemon, SPDK), or LUN 0 of a target of a
+ * vhost-user-scsi back-end, as a guest would, from one polling thread with no VM in the way, and
+ * reports IOPS, latency and the back-end's CPU.
  * <pre>
- * BlkPerf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
+ * BlkPerf --socket PATH [--scsi-target T] [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
  *         [--time SECONDS] [--warmup SECONDS] [--backend-pid PID] [--label NAME] [--packed] [--json]
  * </pre>
  */
-public final class BlkPerf implements BlkQueue.Completion {
-    private final VhostUserBlkDisk disk;
-    private final int type;
+public final class BlkPerf implements PerfDisk.Completion {
+    private final PerfDisk disk;
+    private final boolean write;
     private final int bs;
     private final long slots;
     private final long[][] submitted;
@@ -27,38 +27,37 @@ public final class BlkPerf implements BlkQueue.Completion {
     private long completed;
     private long errors;
 
-    private BlkPerf(VhostUserBlkDisk disk, int type, int bs) {
+    private BlkPerf(PerfDisk disk, boolean write, int bs, int depth) {
         this.disk = disk;
-        this.type = type;
+        this.write = write;
         this.bs = bs;
-        this.slots = disk.capacitySectors() * 512 / bs;
-        this.submitted = new long[disk.queueCount()][disk.queue(0).slots()];
+        this.slots = disk.blocks(bs);
+        this.submitted = new long[disk.queueCount()][depth];
     }
 
-    private long nextSector() {
+    private long nextBlock() {
         seed ^= seed << 13;
         seed ^= seed >>> 7;
         seed ^= seed << 17;
-        return Long.remainderUnsigned(seed, slots) * (bs / 512);
+        return Long.remainderUnsigned(seed, slots);
     }
 
-    private void submit(BlkQueue q, int qi) {
-        int slot = q.submit(type, nextSector(), bs);
+    private void submit(int qi) {
+        int slot = disk.submit(qi, write, nextBlock(), bs);
         submitted[qi][slot] = System.nanoTime();
     }
 
     @Override
-    public void completed(int slot, int status, int usedLength) {
+    public void completed(int slot, boolean ok) {
         long now = System.nanoTime();
-        if (status != BlkRequests.S_OK) {
+        if (!ok) {
             errors++;
         }
         if (measuring) {
             histogram.record(now - submitted[currentQueue][slot]);
             completed++;
         }
-        BlkQueue q = disk.queue(currentQueue);
-        int s = q.submit(type, nextSector(), bs);
+        int s = disk.submit(currentQueue, write, nextBlock(), bs);
         submitted[currentQueue][s] = now;
     }
 
@@ -70,9 +69,8 @@ public final class BlkPerf implements BlkQueue.Completion {
             for (int i = 0; i < 64; i++) {
                 for (int qi = 0; qi < queues; qi++) {
                     currentQueue = qi;
-                    BlkQueue q = disk.queue(qi);
-                    if (q.poll(this) > 0) {
-                        q.publish();
+                    if (disk.poll(qi, this) > 0) {
+                        disk.publish(qi);
                     }
                 }
             }
@@ -88,6 +86,7 @@ public final class BlkPerf implements BlkQueue.Completion {
         long pid = -1;
         boolean json = false;
         boolean packed = false;
+        int scsiTarget = -1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -102,8 +101,9 @@ public final class BlkPerf implements BlkQueue.Completion {
                 case "--label" -> label = args[++i];
                 case "--json" -> json = true;
                 case "--packed" -> packed = true;
+                case "--scsi-target" -> scsiTarget = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--queues N] "
+                    System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--scsi-target T] [--queues N] "
                             + "[--depth D] [--bs BYTES] [--rw randread|randwrite] [--time S] [--warmup S] "
                             + "[--backend-pid PID] [--label NAME] [--packed] [--json]");
                     System.exit(2);
@@ -114,25 +114,26 @@ public final class BlkPerf implements BlkQueue.Completion {
             System.err.println("blkperf: --socket is required; --bs must be a multiple of 512; depth and queues >= 1");
             System.exit(2);
         }
-        int type = switch (rw) {
-            case "randread" -> BlkRequests.T_IN;
-            case "randwrite" -> BlkRequests.T_OUT;
-            default -> {
-                System.err.println("blkperf: --rw must be randread or randwrite");
-                System.exit(2);
-                yield -1;
-            }
-        };
+        if (!rw.equals("randread") && !rw.equals("randwrite")) {
+            System.err.println("blkperf: --rw must be randread or randwrite");
+            System.exit(2);
+        }
         int queueSize = Integer.highestOneBit(Math.max(8, depth * 3 - 1)) * 2;
-        VhostUserBlkDisk.Options o = new VhostUserBlkDisk.Options(queues, queueSize, depth, bs, true, packed);
-        try (VhostUserBlkDisk disk = VhostUserBlkDisk.connect(Path.of(socket), o)) {
-            BlkPerf perf = new BlkPerf(disk, type, bs);
+        PerfDisk target;
+        if (scsiTarget >= 0) {
+            target = PerfDisk.scsi(VhostUserScsiHba.connect(Path.of(socket), queues, queueSize, depth, bs, true),
+                    scsiTarget);
+        } else {
+            target = PerfDisk.blk(VhostUserBlkDisk.connect(Path.of(socket),
+                    new VhostUserBlkDisk.Options(queues, queueSize, depth, bs, true, packed)));
+        }
+        try (PerfDisk disk = target) {
+            BlkPerf perf = new BlkPerf(disk, rw.equals("randwrite"), bs, depth);
             for (int qi = 0; qi < queues; qi++) {
-                BlkQueue q = disk.queue(qi);
                 for (int d = 0; d < depth; d++) {
-                    perf.submit(q, qi);
+                    perf.submit(qi);
                 }
-                q.publish();
+                disk.publish(qi);
             }
             perf.run((long) (warmup * 1e9));
             double cpu0 = pid > 0 ? ProcessCpu.seconds(pid) : 0;
@@ -146,7 +147,7 @@ public final class BlkPerf implements BlkQueue.Completion {
             long drainEnd = System.nanoTime() + 2_000_000_000L;
             while (System.nanoTime() < drainEnd && inFlight(disk) > 0) {
                 for (int qi = 0; qi < queues; qi++) {
-                    disk.queue(qi).poll((s, st, l) -> { });
+                    disk.poll(qi, (s, ok) -> { });
                 }
             }
             report(perf, label, rw, queues, depth, bs, wall, cpu, json);
@@ -157,10 +158,10 @@ public final class BlkPerf implements BlkQueue.Completion {
         }
     }
 
-    private static int inFlight(VhostUserBlkDisk disk) {
+    private static int inFlight(PerfDisk disk) {
         int n = 0;
         for (int qi = 0; qi < disk.queueCount(); qi++) {
-            n += disk.queue(qi).inFlight();
+            n += disk.inFlight(qi);
         }
         return n;
     }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# vhost-scsi against vhost-blk in one jvhost (one busy-polling reactor on core 0, one null bdev
+# behind both controllers), driven by the Java front-end on core 1 with no VM: 4 KiB random reads
+# and writes at depth 32 on one request queue, alternating rounds, medians. Prints JSON lines and a table.
+# usage: bench/scsi-vs-blk.sh [SECONDS] [ROUNDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-5}
+rounds=${2:-3}
+work=$(mktemp -d)
+backend_pid=
+cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+cat > "$work/jv.json" <<'JSON'
+{"subsystems":[
+ {"subsystem":"bdev","config":[{"method":"bdev_null_create","params":{"name":"Null0","num_blocks":8388608,"block_size":512}}]},
+ {"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Null0","num_queues":1}}]},
+ {"subsystem":"vhost_scsi","config":[{"method":"vhost_create_scsi_controller","params":{"ctrlr":"scsi0","num_queues":1}},
+   {"method":"vhost_scsi_controller_add_target","params":{"ctrlr":"scsi0","scsi_target_num":0,"bdev_name":"Null0"}}]}]}
+JSON
+taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" -r none --idle "${IDLE:-busy-spin}" \
+  > "$work/jvhost.log" 2>&1 &
+backend_pid=$!
+for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
+grep -q 'jvhost ready' "$work/jvhost.log" || { echo "bench: jvhost did not start:" >&2; cat "$work/jvhost.log" >&2; exit 1; }
+for _ in $(seq "$rounds"); do
+  for rw in randread randwrite; do
+    taskset -c 1 "$here/jvhost" blkperf --socket "$work/blk0" --rw "$rw" --depth 32 --time "$secs" \
+      --label vhost-blk --json | tee -a "$work/results.jsonl"
+    taskset -c 1 "$here/jvhost" blkperf --socket "$work/scsi0" --scsi-target 0 --rw "$rw" --depth 32 --time "$secs" \
+      --label vhost-scsi --json | tee -a "$work/results.jsonl"
+  done
+done
+python3 - "$work/results.jsonl" <<'PY'
+import json, sys, statistics
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print("\n%-10s %-11s %12s %10s %10s" % ("workload", "controller", "IOPS", "mean us", "p99 us"))
+for rw in ("randread", "randwrite"):
+    med = {}
+    for name in ("vhost-blk", "vhost-scsi"):
+        rs = [r for r in rows if r["backend"] == name and r["rw"] == rw]
+        med[name] = statistics.median(r["iops"] for r in rs)
+        print("%-10s %-11s %12.0f %10.2f %10.2f" % (rw, name, med[name], statistics.median(r["mean_us"] for r in rs),
+                                                  statistics.median(r["p99_us"] for r in rs)))
+    print("%-10s vhost-scsi serves %.2fx the requests of vhost-blk on one reactor" % (rw, med["vhost-scsi"] / med["vhost-blk"]))
+PY
