@@ -19,42 +19,10 @@ trap cleanup EXIT
 guest="$HOME/.cache/jvhost/guest"
 "$here/itests/guest/build-guest.sh" "$guest"
 
-initrd_for() { # device node -> initrd whose test runs the job on it
-  mkdir -p "$work/tree-$1"
-  cat > "$work/tree-$1/test.sh" <<SH
-#!/bin/sh
-i=0; while [ ! -b /dev/$1 ] && [ \$i -lt 300 ]; do usleep 100000; i=\$((i + 1)); done
-job="--name=bench --filename=/dev/$1 --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 --time_based"
-fio \$job --runtime=5 --output=/dev/null
-echo "JVBENCH start"
-fio \$job --runtime=$secs --output-format=terse --terse-version=3 > /tmp/fio.txt
-# terse v3: field 6 is KiB read, field 8 read IOPS
-echo "JVBENCH \$(cut -d';' -f6,8 /tmp/fio.txt | tr ';' ' ')"
-SH
-  chmod +x "$work/tree-$1/test.sh"
-  (cd "$work/tree-$1" && echo test.sh | cpio -o -H newc --quiet > "$work/test-$1.cpio")
-  cat "$guest/initramfs.cpio" "$work/test-$1.cpio" > "$work/initrd-$1.cpio"
-}
-initrd_for vda
-initrd_for sda
-
-cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }
-measure() { # label disk initrd: jvhost's CPU is sampled when the guest starts and ends the measured fio run
-  local before after
-  taskset -c 1 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$3" 1 "$2" > "$work/$1.console" 2>&1 &
-  local vm=$!
-  until grep -qa 'JVBENCH start' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
-  before=$(cpu_seconds "$backend_pid")
-  until grep -qa 'JVBENCH [0-9]' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
-  after=$(cpu_seconds "$backend_pid")
-  wait "$vm" || true
-  read -r kib iops < <(grep -a 'JVBENCH [0-9]' "$work/$1.console" | tail -1 | tr -d '\r' | sed 's/.*JVBENCH //')
-  ios=$(( ${kib:-0} / 4 ))
-  [ "$ios" -gt 0 ] || { echo "bench: the guest printed no result; console:" >&2; cat "$work/$1.console" >&2; exit 1; }
-  python3 -c "
-ios, iops, cpu = $ios, $iops, $after - $before
-print('{\"bench\":\"guest-scsi-vs-blk\",\"controller\":\"$1\",\"guest_iops\":%d,\"ios\":%d,\"backend_cpu_s\":%.2f,\"backend_cpu_us_per_io\":%.3f}' % (iops, ios, cpu, cpu * 1e6 / max(ios, 1)))" | tee -a "$work/results.jsonl"
-}
+. "$here/bench/lib.sh"
+guest_initrd vda "$secs" "$work/initrd-vda.cpio"
+guest_initrd sda "$secs" "$work/initrd-sda.cpio"
+measure() { guest_measure guest-scsi-vs-blk controller "$@" | tee -a "$work/results.jsonl"; }
 
 cat > "$work/jv.json" <<'JSON'
 {"subsystems":[

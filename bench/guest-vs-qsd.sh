@@ -17,37 +17,9 @@ trap cleanup EXIT
 (cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
 guest="$HOME/.cache/jvhost/guest"
 "$here/itests/guest/build-guest.sh" "$guest"
-mkdir -p "$work/tree"
-cat > "$work/tree/test.sh" <<SH
-#!/bin/sh
-job="--name=bench --filename=/dev/vda --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 --time_based"
-fio \$job --runtime=5 --output=/dev/null
-echo "JVBENCH start"
-fio \$job --runtime=$secs --output-format=terse --terse-version=3 > /tmp/fio.txt
-# terse v3: field 6 is KiB read, field 8 read IOPS
-echo "JVBENCH \$(cut -d';' -f6,8 /tmp/fio.txt | tr ';' ' ')"
-SH
-chmod +x "$work/tree/test.sh"
-(cd "$work/tree" && echo test.sh | cpio -o -H newc --quiet > "$work/test.cpio")
-cat "$guest/initramfs.cpio" "$work/test.cpio" > "$work/initrd.cpio"
-
-cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }
-measure() { # label: the back-end's CPU is sampled when the guest starts and ends the measured fio run
-  local before after
-  taskset -c 1 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd.cpio" 1 "$work/blk0" > "$work/$1.console" 2>&1 &
-  local vm=$!
-  until grep -qa 'JVBENCH start' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
-  before=$(cpu_seconds "$backend_pid")
-  until grep -qa 'JVBENCH [0-9]' "$work/$1.console"; do kill -0 "$vm" 2>/dev/null || break; sleep 0.05; done
-  after=$(cpu_seconds "$backend_pid")
-  wait "$vm" || true
-  read -r kib iops < <(grep -a 'JVBENCH [0-9]' "$work/$1.console" | tail -1 | tr -d '\r' | sed 's/.*JVBENCH //')
-  ios=$(( ${kib:-0} / 4 ))
-  [ "$ios" -gt 0 ] || { echo "bench: the guest printed no result; console:" >&2; cat "$work/$1.console" >&2; exit 1; }
-  python3 -c "
-ios, iops, cpu = $ios, $iops, $after - $before
-print('{\"bench\":\"guest-vs-qsd\",\"backend\":\"$1\",\"guest_iops\":%d,\"ios\":%d,\"backend_cpu_s\":%.2f,\"backend_cpu_us_per_io\":%.3f}' % (iops, ios, cpu, cpu * 1e6 / max(ios, 1)))" | tee -a "$work/results.jsonl"
-}
+. "$here/bench/lib.sh"
+guest_initrd vda "$secs" "$work/initrd.cpio"
+measure() { guest_measure guest-vs-qsd backend "$1" "$work/blk0" "$work/initrd.cpio" | tee -a "$work/results.jsonl"; }
 
 printf '{"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_null_create","params":{"name":"Null0","num_blocks":8388608,"block_size":512}}]},{"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Null0"}}]}]}\n' > "$work/jv.json"
 taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" --cpumask 0x1 > "$work/jvhost.log" 2>&1 &

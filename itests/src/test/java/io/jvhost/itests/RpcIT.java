@@ -4,13 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
-import io.jvhost.config.Json;
-import io.jvhost.posix.UnixSocket;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,41 +33,25 @@ public class RpcIT {
         return JvhostOptions.feature("jvhost-all", frameworkProperty("jvhost.rpc.socket").value(SOCKET.toString()));
     }
 
-    /** A raw client: sends text, reads one response text (up to a newline). */
+    /** A client of this test's socket. */
     private static final class Client implements AutoCloseable {
-        final UnixSocket s = UnixSocket.connect(SOCKET);
-        final Arena arena = Arena.ofConfined();
-        final MemorySegment buf = arena.allocate(1 << 20);
+        private final RpcTestClient c = new RpcTestClient(SOCKET);
 
         void send(String text) {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment m = arena.allocate(b.length);
-            MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, 0, b.length);
-            s.send(m, b.length);
+            c.send(text);
         }
 
         Object read() throws IOException {
-            StringBuilder sb = new StringBuilder();
-            while (sb.indexOf("\n") < 0) {
-                UnixSocket.Received r = s.receive(buf, buf.byteSize());
-                if (r.bytes() == 0) {
-                    throw new IOException("closed");
-                }
-                sb.append(new String(buf.asSlice(0, r.bytes()).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
-            }
-            return Json.parse(sb.substring(0, sb.indexOf("\n")));
+            return c.read();
         }
 
         Object call(String method, String params) throws IOException {
-            send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"" + method + "\""
-                    + (params == null ? "" : ",\"params\":" + params) + "}");
-            return read();
+            return c.call(method, params);
         }
 
         @Override
         public void close() {
-            s.close();
-            arena.close();
+            c.close();
         }
     }
 

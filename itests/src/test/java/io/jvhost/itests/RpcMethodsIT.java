@@ -5,12 +5,7 @@ import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import io.jvhost.config.Json;
-import io.jvhost.posix.UnixSocket;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,37 +42,17 @@ public class RpcMethodsIT {
         return JvhostOptions.feature("jvhost-all", frameworkProperty("jvhost.rpc.socket").value(SOCKET.toString()));
     }
 
-    /** A client that sends one request and reads its answer. */
+    /** A client of this test's socket. */
     private static final class Client implements AutoCloseable {
-        final UnixSocket s = UnixSocket.connect(SOCKET);
-        final Arena arena = Arena.ofConfined();
-        final MemorySegment buf = arena.allocate(1 << 20);
-        int id;
+        private final RpcTestClient c = new RpcTestClient(SOCKET);
 
         Map<?, ?> call(String method, String params) throws IOException {
-            int myId = ++id;
-            byte[] b = ("{\"jsonrpc\":\"2.0\",\"id\":" + myId + ",\"method\":\"" + method + "\""
-                    + (params == null ? "" : ",\"params\":" + params) + "}").getBytes(StandardCharsets.UTF_8);
-            MemorySegment m = arena.allocate(b.length);
-            MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, 0, b.length);
-            s.send(m, b.length);
-            StringBuilder sb = new StringBuilder();
-            while (sb.indexOf("\n") < 0) {
-                UnixSocket.Received r = s.receive(buf, buf.byteSize());
-                if (r.bytes() == 0) {
-                    throw new IOException("closed");
-                }
-                sb.append(new String(buf.asSlice(0, r.bytes()).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
-            }
-            Map<?, ?> response = (Map<?, ?>) Json.parse(sb.substring(0, sb.indexOf("\n")));
-            assertEquals("answer matched by id", (long) myId, response.get("id"));
-            return response;
+            return c.call(method, params);
         }
 
         @Override
         public void close() {
-            s.close();
-            arena.close();
+            c.close();
         }
     }
 

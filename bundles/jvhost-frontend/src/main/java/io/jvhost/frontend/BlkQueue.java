@@ -32,9 +32,7 @@ public final class BlkQueue implements DriverRing.Used {
     private final long[] headerGpa;
     private final long[] dataGpa;
     private final long[] statusGpa;
-    private final int[] freeSlots;
-    private int freeCount;
-    private final boolean[] busy;
+    private final RequestSlots ids;
 
     BlkQueue(GuestRam ram, DriverRing ring, int slots, int slotBytes) {
         if (slots < 1 || slots * ring.maxChain() > ring.size()) {
@@ -49,15 +47,12 @@ public final class BlkQueue implements DriverRing.Used {
         headerGpa = new long[slots];
         dataGpa = new long[slots];
         statusGpa = new long[slots];
-        freeSlots = new int[slots];
-        busy = new boolean[slots];
+        ids = new RequestSlots(slots, ring.index());
         for (int s = 0; s < slots; s++) {
             headerGpa[s] = ram.allocate(16, 16);
             statusGpa[s] = ram.allocate(1, 1);
             dataGpa[s] = ram.allocate(slotBytes, 4096);
-            freeSlots[s] = slots - 1 - s;
         }
-        freeCount = slots;
     }
 
     public DriverRing ring() {
@@ -74,7 +69,7 @@ public final class BlkQueue implements DriverRing.Used {
 
     /** Requests submitted and not yet completed. */
     public int inFlight() {
-        return slots - freeCount;
+        return ids.inFlight();
     }
 
     /** The data buffer of {@code slot} (what is written for OUT, read back for IN). */
@@ -88,14 +83,13 @@ public final class BlkQueue implements DriverRing.Used {
      * {@link #data(int)} of the returned slot, so fill it first via {@link #nextSlot()}.
      */
     public int submit(int type, long sector, int dataBytes) {
-        if (freeCount == 0) {
-            return -1;
-        }
         if (dataBytes < 0 || dataBytes > slotBytes) {
             throw new IllegalArgumentException("request of " + dataBytes + " bytes; slots hold " + slotBytes);
         }
-        int slot = freeSlots[--freeCount];
-        busy[slot] = true;
+        int slot = ids.take();
+        if (slot < 0) {
+            return -1;
+        }
         long h = guestRam.offset(headerGpa[slot]);
         ram.set(U32, h, type);
         ram.set(U32, h + 4, 0);
@@ -119,7 +113,7 @@ public final class BlkQueue implements DriverRing.Used {
 
     /** The slot the next {@link #submit} will use, or -1 when none is free (to fill OUT data first). */
     public int nextSlot() {
-        return freeCount == 0 ? -1 : freeSlots[freeCount - 1];
+        return ids.peek();
     }
 
     /** Makes submitted requests visible to the device; kicks it if it asked. */
@@ -137,12 +131,7 @@ public final class BlkQueue implements DriverRing.Used {
 
     @Override
     public void used(int slot, int len) {
-        if (slot >= slots || !busy[slot]) {
-            throw new IllegalStateException("queue " + ring.index() + ": device returned request " + slot
-                    + " that is not in flight");
-        }
-        busy[slot] = false;
-        freeSlots[freeCount++] = slot;
+        ids.release(slot);
         reaped++;
         int status = ram.get(ValueLayout.JAVA_BYTE, guestRam.offset(statusGpa[slot])) & 0xFF;
         completion.completed(slot, status, len);

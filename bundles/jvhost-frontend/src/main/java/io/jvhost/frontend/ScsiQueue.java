@@ -32,9 +32,7 @@ public final class ScsiQueue implements DriverRing.Used {
     private final long[] reqGpa;
     private final long[] respGpa;
     private final long[] dataGpa;
-    private final int[] freeSlots;
-    private int freeCount;
-    private final boolean[] busy;
+    private final RequestSlots ids;
     private final long[] gpas = new long[3];
     private final int[] lengths = new int[3];
     private final boolean[] writes = new boolean[3];
@@ -55,15 +53,12 @@ public final class ScsiQueue implements DriverRing.Used {
         reqGpa = new long[slots];
         respGpa = new long[slots];
         dataGpa = new long[slots];
-        freeSlots = new int[slots];
-        busy = new boolean[slots];
+        ids = new RequestSlots(slots, ring.index());
         for (int s = 0; s < slots; s++) {
             reqGpa[s] = ram.allocate(REQ_BYTES, 64);
             respGpa[s] = ram.allocate(RESP_BYTES, 64);
             dataGpa[s] = ram.allocate(slotBytes, 4096);
-            freeSlots[s] = slots - 1 - s;
         }
-        freeCount = slots;
     }
 
     /** The virtio-scsi LUN field for {@code target} and {@code lun} (single-level, flat addressing). */
@@ -80,7 +75,7 @@ public final class ScsiQueue implements DriverRing.Used {
     }
 
     public int inFlight() {
-        return slots - freeCount;
+        return ids.inFlight();
     }
 
     /** The data buffer of {@code slot}. */
@@ -93,10 +88,10 @@ public final class ScsiQueue implements DriverRing.Used {
      * {@code blocks} blocks to {@code lunField}; returns the slot, or -1 when every slot is in use.
      */
     public int submitReadWrite(long lunField, boolean write, long lba, int blocks, int bytes) {
-        if (freeCount == 0) {
+        int slot = ids.peek();
+        if (slot < 0) {
             return -1;
         }
-        int slot = freeSlots[freeCount - 1];
         long c = guestRam.offset(reqGpa[slot]) + REQ_CDB;
         // CDB fields are big-endian; bytes 16-31 stay zero from the slot's first use
         ram.set(CDB_LONG, c, (write ? 0x8AL : 0x88L) << 56 | (lba >>> 16));
@@ -106,10 +101,10 @@ public final class ScsiQueue implements DriverRing.Used {
 
     /** Queues {@code cdb} to {@code lunField} moving {@code bytes} to ({@code toDevice}) or from the device. */
     public int submit(long lunField, byte[] cdb, int bytes, boolean toDevice) {
-        if (freeCount == 0) {
+        int slot = ids.peek();
+        if (slot < 0) {
             return -1;
         }
-        int slot = freeSlots[freeCount - 1];
         long r = guestRam.offset(reqGpa[slot]);
         byte[] full = java.util.Arrays.copyOf(cdb, 32);
         MemorySegment.copy(full, 0, ram, ValueLayout.JAVA_BYTE, r + REQ_CDB, 32);
@@ -120,8 +115,7 @@ public final class ScsiQueue implements DriverRing.Used {
         if (bytes < 0 || bytes > slotBytes) {
             throw new IllegalArgumentException("request of " + bytes + " bytes; slots hold " + slotBytes);
         }
-        int slot = freeSlots[--freeCount];
-        busy[slot] = true;
+        int slot = ids.take();
         long r = guestRam.offset(reqGpa[slot]);
         ram.set(U64, r + REQ_LUN, lunField);
         ram.set(U64, r + REQ_TAG, ++tags);
@@ -162,12 +156,7 @@ public final class ScsiQueue implements DriverRing.Used {
 
     @Override
     public void used(int slot, int len) {
-        if (slot >= slots || !busy[slot]) {
-            throw new IllegalStateException("queue " + ring.index() + ": device returned request " + slot
-                    + " that is not in flight");
-        }
-        busy[slot] = false;
-        freeSlots[freeCount++] = slot;
+        ids.release(slot);
         reaped++;
         long resp = guestRam.offset(respGpa[slot]);
         completion.completed(slot, ram.get(ValueLayout.JAVA_BYTE, resp + RESP_RESPONSE) & 0xFF,
