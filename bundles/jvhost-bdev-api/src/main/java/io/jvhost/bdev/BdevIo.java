@@ -85,6 +85,11 @@ public final class BdevIo {
         return true;
     }
 
+    /** Grows the last segment by {@code length} bytes (contiguous memory added piece by piece). */
+    public void extendLastSegment(long length) {
+        lengths[segmentCount - 1] += length;
+    }
+
     public IoType type() {
         return type;
     }

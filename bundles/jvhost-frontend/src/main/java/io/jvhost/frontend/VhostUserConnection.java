@@ -20,7 +20,9 @@ public final class VhostUserConnection implements AutoCloseable {
     private static final int HEADER = 12;
     private final UnixSocket socket;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer = arena.allocate(HEADER + 4096, 8);
+    /** Largest reply accepted: an NVMe admin completion with a 4 KiB Identify page is the biggest. */
+    private static final int MAX_REPLY = 8192;
+    private final MemorySegment buffer = arena.allocate(HEADER + MAX_REPLY, 8);
 
     private VhostUserConnection(UnixSocket socket) {
         this.socket = socket;
@@ -57,7 +59,7 @@ public final class VhostUserConnection implements AutoCloseable {
         int got = buffer.get(U32, 0);
         int flags = buffer.get(U32, 4);
         int size = buffer.get(U32, 8);
-        if (got != request || (flags & FLAG_REPLY) == 0 || size < 0 || size > 4096) {
+        if (got != request || (flags & FLAG_REPLY) == 0 || size < 0 || size > MAX_REPLY) {
             throw new IOException("expected a reply to message " + request + ", got message " + got + " flags 0x"
                     + Integer.toHexString(flags) + " size " + size);
         }

@@ -41,6 +41,37 @@ public interface VhostUserDevice {
     /** Opens queue {@code index}; called on {@code reactor}'s thread, which runs the queue from now on. */
     DeviceQueue openQueue(int index, QueueContext context, Reactor reactor);
 
+    /**
+     * Whether {@code request} is a message of this device type beyond the standard set (vhost-nvme's
+     * 80-85); such messages go to {@link #deviceMessage}.
+     */
+    default boolean handlesMessage(int request) {
+        return false;
+    }
+
+    /**
+     * A device-type message, on the session thread. Returns the reply payload, or null when the message
+     * has none. Descriptors the device keeps it takes with {@link io.jvhost.posix.Fd#release()}; the
+     * rest are closed after this returns. Throw IllegalArgumentException to refuse the message (the
+     * front-end gets a failure reply when it asked for one).
+     */
+    default byte[] deviceMessage(int request, java.lang.foreign.MemorySegment payload,
+            java.util.List<io.jvhost.posix.Fd> fds) {
+        throw new IllegalArgumentException("message " + request + " is not supported by this device");
+    }
+
+    /**
+     * A guest memory map is in place (after SET_MEM_TABLE, ADD_MEM_REG or REM_MEM_REG). Devices that
+     * read guest memory outside virtqueues (NVMe queues, shadow doorbells) use it until
+     * {@link #memoryReleasing()}.
+     */
+    default void memoryMapped(io.jvhost.virtio.GuestMemory memory) {
+    }
+
+    /** The current map is about to be unmapped: stop every access to it before returning. */
+    default void memoryReleasing() {
+    }
+
     /** The front-end disconnected or reset the device; every queue was closed before. */
     default void sessionEnded() {
     }

@@ -49,6 +49,8 @@ final class Session implements Runnable {
     private long protocolFeatures;
     private long status;
     private volatile UnixSocket backendChannel;
+    /** The device answered the message being handled with its own reply. */
+    private boolean deviceReplied;
 
     Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
             Coalescing coalescing, Runnable onEnd) {
@@ -136,6 +138,7 @@ final class Session implements Runnable {
             LOG.debug("controller {}: {} ({} bytes{})", controller, name(request), p.byteSize(),
                     p.byteSize() >= 8 ? ", first u64 0x" + Long.toHexString(p.get(U64, 0)) : "");
         }
+        deviceReplied = false;
         try {
             dispatch(request, p, fds);
         } catch (RequestFailed e) {
@@ -146,7 +149,7 @@ final class Session implements Runnable {
             replyU64(request, 1);
             return;
         }
-        if (ack) {
+        if (ack && !deviceReplied) {
             replyU64(request, 0);
         }
     }
@@ -295,7 +298,21 @@ final class Session implements Runnable {
                 expect(request, p, 0);
                 replyU64(request, status);
             }
-            default -> throw new ProtocolException("unsupported " + name(request) + " (" + request + ")");
+            default -> {
+                if (!device.handlesMessage(request)) {
+                    throw new ProtocolException("unsupported " + name(request) + " (" + request + ")");
+                }
+                byte[] r;
+                try {
+                    r = device.deviceMessage(request, p, fds);
+                } catch (IllegalArgumentException e) {
+                    throw new RequestFailed(e.getMessage());
+                }
+                if (r != null) {
+                    reply(request, MemorySegment.ofArray(r));
+                    deviceReplied = true; // the reply is the answer: no REPLY_ACK on top
+                }
+            }
         }
     }
 
@@ -445,7 +462,9 @@ final class Session implements Runnable {
             }
         }
         GuestMemory old = memory;
+        device.memoryReleasing();
         memory = next;
+        device.memoryMapped(next);
         if (!rings.leftRunning()) {
             old.close();
         }
@@ -503,6 +522,7 @@ final class Session implements Runnable {
         for (Vring v : vrings) {
             v.closeFds();
         }
+        device.memoryReleasing();
         if (!rings.leftRunning()) {
             memory.close();
         }

@@ -1,0 +1,89 @@
+package io.jvhost.vhostnvme.internal;
+
+import io.jvhost.nvme.Cqe;
+import io.jvhost.nvme.Nvme;
+import io.jvhost.posix.EventFd;
+import io.jvhost.reactor.Reactor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * An I/O completion queue in guest memory, written by the reactor its submission queues run on.
+ * Entries are posted body first and status (with the phase tag) last with a release store; the guest
+ * reports its head through the doorbell relay or the shadow doorbell. Interrupts go to the call
+ * eventfd the hypervisor gave for this queue.
+ */
+final class CompletionQueue {
+    private static final VarHandle STATUS = ValueLayout.JAVA_SHORT.varHandle();
+    final int qid;
+    final int size;
+    final long gpa;
+    final boolean interruptsEnabled;
+    final Reactor reactor;
+    private MemorySegment ring;
+    private long ringOff;
+    private int tail;
+    private boolean phase = true;
+    private int head;
+    private boolean owed;
+    /** Head written through the doorbell relay (session thread). */
+    volatile int relayedHead;
+    volatile EventFd call;
+    volatile Doorbells shadow;
+    /** Submission queues feeding this one (control thread). */
+    int users;
+
+    CompletionQueue(int qid, int size, long gpa, boolean interruptsEnabled, Reactor reactor) {
+        this.qid = qid;
+        this.size = size;
+        this.gpa = gpa;
+        this.interruptsEnabled = interruptsEnabled;
+        this.reactor = reactor;
+    }
+
+    void map(MemorySegment ring, long off) {
+        this.ring = ring;
+        this.ringOff = off;
+    }
+
+    private void refreshHead() {
+        Doorbells d = shadow;
+        int h = d != null ? d.cqHead(qid) : relayedHead;
+        if (h >= 0 && h < size) {
+            head = h;
+        }
+    }
+
+    /** Posts a completion; false when the queue is full (the caller retries later). */
+    boolean post(int dw0, int sqHead, int sqId, int cid, int status) {
+        int next = tail + 1 == size ? 0 : tail + 1;
+        if (next == head) {
+            refreshHead();
+            if (next == head) {
+                return false;
+            }
+        }
+        long at = ringOff + (long) tail * Nvme.CQE_BYTES;
+        Cqe.writeBody(ring, at, dw0, sqHead, sqId, cid);
+        STATUS.setRelease(ring, at + Cqe.STATUS, Cqe.statusField(status, phase));
+        tail = next;
+        if (tail == 0) {
+            phase = !phase;
+        }
+        owed = true;
+        return true;
+    }
+
+    /** Interrupts the guest once for what was posted since the last call. */
+    void signal() {
+        if (owed) {
+            owed = false;
+
+            EventFd c = call;
+            if (interruptsEnabled && c != null) {
+                c.signal();
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.jvhost.vhostnvme.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.core.internal.BdevRegistryImpl;
+import io.jvhost.bdev.malloc.internal.MallocBackend;
+import io.jvhost.bdev.spi.BdevSpec;
+import io.jvhost.config.Params;
+import io.jvhost.nvme.Nvme;
+import io.jvhost.reactor.CpuMask;
+import io.jvhost.reactor.Reactors;
+import io.jvhost.vhostuser.internal.ControllerRegistry;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A vhost-user NVMe controller over malloc bdevs, driven by the hypervisor + guest driver of {@link NvmeHost}. */
+class NvmeControllerTest {
+    private static final int BS = 512;
+    private static final long BLOCKS = 8192;
+
+    @TempDir
+    Path dir;
+    private Reactors.ClosableReactorGroup reactors;
+    private ControllerRegistry controllers;
+    private NvmeControllers nvme;
+    private final BdevRegistryImpl bdevs = new BdevRegistryImpl();
+
+    private void start(String idle) {
+        reactors = Reactors.start("test", CpuMask.of(0), idle);
+        for (String name : List.of("Malloc0", "Malloc1")) {
+            bdevs.register(new BdevSpec(name, null, "malloc", "Malloc disk", BS, BLOCKS, 0, EnumSet.allOf(IoType.class),
+                    Map.of()), new MallocBackend(BS * BLOCKS, BS));
+        }
+        controllers = new ControllerRegistry(reactors, dir);
+        nvme = new NvmeControllers(null, controllers, bdevs, reactors);
+        nvme.create(new Params("vhost_create_nvme_controller", new HashMap<>(Map.of("ctrlr", "nvme0", "io_queues", 4))));
+        nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
+                "bdev_name", "Malloc0"))));
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (controllers != null) {
+            controllers.closeAll();
+            reactors.close();
+        }
+    }
+
+    private NvmeHost connect() throws Exception {
+        NvmeHost h = new NvmeHost(dir.resolve("nvme0"));
+        h.enable(true);
+        return h;
+    }
+
+    @Test
+    void shouldReportCapabilitiesAndIdentifyData() throws Exception {
+        start("interrupt");
+        try (NvmeHost h = connect()) {
+            assertEquals(NvmeDevice.MAX_QUEUE_ENTRIES, Nvme.maxQueueEntries(h.capabilities()));
+            byte[] ctrl = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_CONTROLLER, 0, 0, 0);
+            assertEquals(Nvme.SUCCESS, NvmeHost.status(ctrl));
+            assertEquals(16 + 4096, ctrl.length);
+            MemorySegment id = MemorySegment.ofArray(ctrl).asSlice(16);
+            assertTrue(new String(ctrl, 16 + 24, 40, StandardCharsets.US_ASCII).startsWith("jvhost NVMe controller"));
+            assertEquals(1, id.get(ValueLayout.JAVA_INT_UNALIGNED, 516), "one namespace");
+            assertEquals(1 << 8, id.get(ValueLayout.JAVA_SHORT_UNALIGNED, 256) & (1 << 8), "Doorbell Buffer Config");
+            byte[] ns = h.admin(Nvme.ADMIN_IDENTIFY, 1, Nvme.CNS_NAMESPACE, 0, 0, 0);
+            MemorySegment n = MemorySegment.ofArray(ns).asSlice(16);
+            assertEquals(BLOCKS, n.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+            assertEquals(9, (n.get(ValueLayout.JAVA_INT_UNALIGNED, 128) >>> 16) & 0xFF, "LBADS 9: 512-byte blocks");
+            byte[] list = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_ACTIVE_NAMESPACES, 0, 0, 0);
+            assertEquals(1, MemorySegment.ofArray(list).get(ValueLayout.JAVA_INT_UNALIGNED, 16));
+            assertEquals(Nvme.INVALID_NAMESPACE, NvmeHost.status(h.admin(Nvme.ADMIN_IDENTIFY, 9, Nvme.CNS_NAMESPACE, 0,
+                    0, 0)));
+            assertEquals(Nvme.INVALID_FIELD, NvmeHost.status(h.admin(Nvme.ADMIN_IDENTIFY, 0, 0x55, 0, 0, 0)));
+            byte[] q = h.admin(Nvme.ADMIN_SET_FEATURES, 0, Nvme.FEAT_NUMBER_OF_QUEUES, 63 | 63 << 16, 0, 0);
+            assertEquals(3 | 3 << 16, NvmeHost.dw0(q), "4 I/O queues granted, 0-based");
+            byte[] smart = h.admin(Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF, Nvme.LOG_SMART | 127 << 16, 0, 0, 0);
+            assertEquals(16 + 512, smart.length);
+            assertEquals(Nvme.INVALID_OPCODE, NvmeHost.status(h.admin(0x7F, 0, 0, 0, 0, 0)));
+        }
+    }
+
+    @Test
+    void shouldMoveDataThroughPrpsAndPrpListsWithTheDoorbellRelay() throws Exception {
+        start("interrupt");
+        try (NvmeHost h = connect()) {
+            NvmeHost.IoQueue q = h.createQueuePair(1, 32);
+            Random random = new Random(9);
+            // 3 pages: PRP1 at an offset inside its page, PRP2 a list of the next pages
+            byte[] data = new byte[3 * 4096 - 1024];
+            random.nextBytes(data);
+            long buf = h.ram.allocate(4 * 4096, 4096);
+            long first = buf + 1024;
+            MemorySegment.copy(data, 0, h.ram.at(first, data.length), ValueLayout.JAVA_BYTE, 0, data.length);
+            long list = h.ram.allocate(4096, 4096);
+            h.ram.at(list, 16).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, buf + 4096);
+            h.ram.at(list, 16).set(ValueLayout.JAVA_LONG_UNALIGNED, 8, buf + 8192);
+            int blocks = data.length / BS;
+            q.submit(Nvme.IO_WRITE, 1, 1, first, list, 100, 0, blocks - 1);
+            assertEquals(Nvme.SUCCESS, q.await(1));
+            long back = h.ram.allocate(2 * 4096, 4096);
+            long back2 = h.ram.allocate(4096, 4096);
+            h.ram.at(back, 8192).fill((byte) 0);
+            long list2 = h.ram.allocate(4096, 4096);
+            h.ram.at(list2, 16).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, back + 4096);
+            h.ram.at(list2, 16).set(ValueLayout.JAVA_LONG_UNALIGNED, 8, back2);
+            q.submit(Nvme.IO_READ, 2, 1, back + 1024, list2, 100, 0, blocks - 1);
+            assertEquals(Nvme.SUCCESS, q.await(2));
+            byte[] got = new byte[data.length];
+            MemorySegment.copy(h.ram.at(back + 1024, 3072), ValueLayout.JAVA_BYTE, 0, got, 0, 3072);
+            MemorySegment.copy(h.ram.at(back + 4096, 4096), ValueLayout.JAVA_BYTE, 0, got, 3072, 4096);
+            MemorySegment.copy(h.ram.at(back2, data.length - 7168), ValueLayout.JAVA_BYTE, 0, got, 7168,
+                    data.length - 7168);
+            assertArrayEquals(data, got);
+            assertTrue(q.call.drain() > 0, "completions interrupt through the CQ's call eventfd");
+            q.submit(Nvme.IO_FLUSH, 3, 1, 0, 0, 0, 0, 0);
+            assertEquals(Nvme.SUCCESS, q.await(3));
+        }
+    }
+
+    @Test
+    void shouldAnswerHostileCommandsWithTheRightStatus() throws Exception {
+        start("interrupt");
+        try (NvmeHost h = connect()) {
+            assertEquals(Nvme.INVALID_CQ, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_SQ, 0, 2 | 15 << 16, 1 | 3 << 16,
+                    h.ram.allocate(4096, 4096), 0)));
+            assertEquals(Nvme.INVALID_QUEUE_SIZE, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 2 | 4095 << 16, 3,
+                    h.ram.allocate(4096, 4096), 0)));
+            assertEquals(Nvme.INVALID_QUEUE_ID, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 9 | 15 << 16, 3,
+                    h.ram.allocate(4096, 4096), 0)));
+            assertEquals(Nvme.INVALID_FIELD, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 2 | 15 << 16, 3,
+                    1L << 40, 0)), "queue outside guest memory");
+            NvmeHost.IoQueue q = h.createQueuePair(1, 16);
+            assertEquals(Nvme.INVALID_QUEUE_DELETION, NvmeHost.status(h.admin(Nvme.ADMIN_DELETE_CQ, 0, 1, 0, 0, 0)));
+            long buf = h.ram.allocate(8192, 4096);
+            q.submit(Nvme.IO_READ, 1, 1, 1L << 40, 0, 0, 0, 0);
+            assertEquals(Nvme.DATA_TRANSFER_ERROR, q.await(1), "PRP outside guest memory");
+            q.submit(Nvme.IO_READ, 2, 1, buf, buf + 100, 0, 0, 15);
+            assertEquals(Nvme.INVALID_PRP_OFFSET, q.await(2), "second PRP not page aligned");
+            q.submit(Nvme.IO_WRITE, 3, 1, buf, 0, (int) BLOCKS - 1, 0, 1);
+            assertEquals(Nvme.LBA_OUT_OF_RANGE, q.await(3));
+            q.submit(Nvme.IO_READ, 4, 7, buf, 0, 0, 0, 0);
+            assertEquals(Nvme.INVALID_NAMESPACE, q.await(4));
+            q.submit(0x7E, 5, 1, buf, 0, 0, 0, 0);
+            assertEquals(Nvme.INVALID_OPCODE, q.await(5));
+            // a PRP list that points at itself is cut off, not followed forever
+            long loop = h.ram.allocate(4096, 4096);
+            MemorySegment l = h.ram.at(loop, 4096);
+            for (int i = 0; i < 511; i++) {
+                l.set(ValueLayout.JAVA_LONG_UNALIGNED, 8L * i, buf);
+            }
+            l.set(ValueLayout.JAVA_LONG_UNALIGNED, 8L * 511, loop);
+            q.submit(Nvme.IO_READ, 6, 1, buf, loop, 0, 0, 0xFFFF);
+            int s = q.await(6);
+            assertTrue(s == Nvme.INVALID_PRP_OFFSET || s == Nvme.DATA_TRANSFER_ERROR || s == Nvme.LBA_OUT_OF_RANGE,
+                    "status 0x" + Integer.toHexString(s));
+            // and the queue still serves
+            q.submit(Nvme.IO_READ, 7, 1, buf, 0, 0, 0, 0);
+            assertEquals(Nvme.SUCCESS, q.await(7));
+            assertEquals(Nvme.SUCCESS, NvmeHost.status(h.admin(Nvme.ADMIN_DELETE_SQ, 0, 1, 0, 0, 0)));
+            assertEquals(Nvme.SUCCESS, NvmeHost.status(h.admin(Nvme.ADMIN_DELETE_CQ, 0, 1, 0, 0, 0)));
+        }
+    }
+
+    @Test
+    void shadowDoorbellsLeaveAlmostNoDoorbellWritesToTrap() throws Exception {
+        start("busy-spin");
+        try (NvmeHost h = connect()) {
+            assertEquals(Nvme.SUCCESS, NvmeHost.status(h.configureShadowDoorbells()));
+            NvmeHost.IoQueue q = h.createQueuePair(1, 1024); // Linux's default I/O queue depth
+            long buf = h.ram.allocate(4096 * 16L, 4096);
+            h.trappedDoorbells = 0;
+            int ios = 5000;
+            int submitted = 0;
+            int completed = 0;
+            int inFlight = 0;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (completed < ios && System.nanoTime() < deadline) {
+                while (inFlight < 16 && submitted < ios) {
+                    int cid = submitted % 1024;
+                    q.submit(submitted % 2 == 0 ? Nvme.IO_WRITE : Nvme.IO_READ, cid, 1, buf + 4096L * (cid % 16), 0,
+                            (cid % 512) * 8, 0, 7);
+                    submitted++;
+                    inFlight++;
+                }
+                int[] d;
+                while ((d = q.reap()) != null) {
+                    assertEquals(Nvme.SUCCESS, d[1]);
+                    completed++;
+                    inFlight--;
+                }
+            }
+            assertEquals(ios, completed);
+            double perIo = (double) h.trappedDoorbells / ios;
+            assertTrue(perIo <= 0.01, "trapped doorbell writes per I/O: " + perIo);
+        }
+    }
+
+    @Test
+    void shouldSaveControllersWithTheirNamespaces() {
+        start("interrupt");
+        nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
+                "bdev_name", "Malloc1"))));
+        List<Map<String, Object>> saved = nvme.config();
+        assertEquals(3, saved.size());
+        assertEquals("vhost_create_nvme_controller", saved.get(0).get("method"));
+        assertEquals(Map.of("ctrlr", "nvme0", "bdev_name", "Malloc1"), saved.get(2).get("params"));
+    }
+}

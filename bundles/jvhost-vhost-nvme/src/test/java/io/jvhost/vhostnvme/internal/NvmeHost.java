@@ -1,0 +1,172 @@
+package io.jvhost.vhostnvme.internal;
+
+import io.jvhost.frontend.GuestRam;
+import io.jvhost.frontend.VhostUserConnection;
+import io.jvhost.frontend.VhostUserFrontend;
+import io.jvhost.nvme.Cqe;
+import io.jvhost.nvme.Nvme;
+import io.jvhost.nvme.Sqe;
+import io.jvhost.posix.EventFd;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+/**
+ * The hypervisor's side of a vhost-user NVMe controller (admin forwarding, doorbell relay, CQ call
+ * fds) plus a guest NVMe driver on top: I/O queues in guest RAM, PRPs, and doorbells written the
+ * way Linux writes them, with the shadow doorbell EventIdx rule. Counts the doorbell writes a
+ * hypervisor would have had to trap. Tests only; one thread.
+ */
+final class NvmeHost implements AutoCloseable {
+    final VhostUserFrontend frontend;
+    final VhostUserConnection c;
+    final GuestRam ram;
+    long trappedDoorbells;
+    private long shadowGpa = -1;
+    private long eventIdxGpa = -1;
+
+    NvmeHost(Path socket) throws IOException {
+        frontend = VhostUserFrontend.connect(socket, new VhostUserFrontend.Setup(0, 0, 0, 64L << 20, false, false));
+        c = frontend.connection();
+        ram = frontend.ram();
+    }
+
+    long capabilities() throws IOException {
+        return VhostUserConnection.u64(c.call(NvmeDevice.NVME_GET_CAP, new byte[0]));
+    }
+
+    void enable(boolean on) {
+        c.send(NvmeDevice.NVME_START_STOP, 0, VhostUserConnection.u64(on ? 1 : 0));
+    }
+
+    /** An admin command; returns the reply (16-byte completion, then data). */
+    byte[] admin(int opcode, int nsid, int cdw10, int cdw11, long prp1, long prp2) throws IOException {
+        byte[] sqe = new byte[Nvme.SQE_BYTES];
+        Sqe.write(MemorySegment.ofArray(sqe), 0, opcode, 0x42, nsid, prp1, prp2, cdw10, cdw11, 0);
+        return c.call(NvmeDevice.NVME_ADMIN, sqe);
+    }
+
+    static int status(byte[] reply) {
+        return Cqe.status(MemorySegment.ofArray(reply), 0);
+    }
+
+    static int dw0(byte[] reply) {
+        return Cqe.dw0(MemorySegment.ofArray(reply), 0);
+    }
+
+    void setCqCall(int cqid, EventFd fd) {
+        c.send(NvmeDevice.NVME_SET_CQ_CALL, 0, VhostUserConnection.u64(cqid), fd.fd());
+    }
+
+    /** Doorbell Buffer Config with freshly allocated shadow and EventIdx pages. */
+    byte[] configureShadowDoorbells() throws IOException {
+        shadowGpa = ram.allocate(Nvme.PAGE, Nvme.PAGE);
+        eventIdxGpa = ram.allocate(Nvme.PAGE, Nvme.PAGE);
+        ram.at(shadowGpa, Nvme.PAGE).fill((byte) 0);
+        ram.at(eventIdxGpa, Nvme.PAGE).fill((byte) 0);
+        return admin(Nvme.ADMIN_DOORBELL_BUFFER_CONFIG, 0, 0, 0, shadowGpa, eventIdxGpa);
+    }
+
+    /** A queue pair as the Linux driver sets one up: CQ, then SQ, both physically contiguous. */
+    IoQueue createQueuePair(int qid, int size) throws IOException {
+        IoQueue q = new IoQueue(qid, size);
+        int s = status(admin(Nvme.ADMIN_CREATE_CQ, 0, qid | (size - 1) << 16, 1 | 2, q.cqGpa, 0));
+        if (s != Nvme.SUCCESS) {
+            throw new IOException("create CQ " + qid + ": status 0x" + Integer.toHexString(s));
+        }
+        setCqCall(qid, q.call);
+        s = status(admin(Nvme.ADMIN_CREATE_SQ, 0, qid | (size - 1) << 16, 1 | qid << 16, q.sqGpa, 0));
+        if (s != Nvme.SUCCESS) {
+            throw new IOException("create SQ " + qid + ": status 0x" + Integer.toHexString(s));
+        }
+        return q;
+    }
+
+    /** The driver side of one I/O queue pair. */
+    final class IoQueue {
+        private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
+        final int qid;
+        final int size;
+        final long sqGpa;
+        final long cqGpa;
+        final EventFd call = EventFd.create();
+        private int sqTail;
+        private int cqHead;
+        private boolean phase = true;
+
+        IoQueue(int qid, int size) {
+            this.qid = qid;
+            this.size = size;
+            this.sqGpa = ram.allocate((long) size * Nvme.SQE_BYTES, Nvme.PAGE);
+            this.cqGpa = ram.allocate((long) size * Nvme.CQE_BYTES, Nvme.PAGE);
+            ram.at(cqGpa, (long) size * Nvme.CQE_BYTES).fill((byte) 0);
+        }
+
+        /** Queues a command and rings (or, with shadow doorbells, maybe rings) the SQ tail doorbell. */
+        void submit(int opcode, int cid, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
+            Sqe.write(ram.memory(), ram.offset(sqGpa) + (long) sqTail * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2,
+                    cdw10, cdw11, cdw12);
+            int old = sqTail;
+            sqTail = (sqTail + 1) % size;
+            ring(2 * qid, 1, old, sqTail);
+        }
+
+        /** Linux's nvme_dbbuf_update_and_check_event, then the (trapped) doorbell write if needed. */
+        private void ring(int slot, int type, int old, int value) {
+            if (shadowGpa >= 0) {
+                MemorySegment m = ram.memory();
+                U32.setRelease(m, ram.offset(shadowGpa) + 4L * slot, value);
+                VarHandle.fullFence();
+                int event = (int) U32.getAcquire(m, ram.offset(eventIdxGpa) + 4L * slot);
+                if (((value - event - 1) & 0xFFFF) >= ((value - old) & 0xFFFF)) {
+                    return;
+                }
+            }
+            trappedDoorbells++;
+            byte[] p = new byte[12];
+            MemorySegment b = MemorySegment.ofArray(p);
+            b.set(ValueLayout.JAVA_INT_UNALIGNED, 0, type);
+            b.set(ValueLayout.JAVA_INT_UNALIGNED, 4, qid);
+            b.set(ValueLayout.JAVA_INT_UNALIGNED, 8, value);
+            c.send(NvmeDevice.NVME_IO_CMD, 0, p);
+        }
+
+        /** Reaps one completion if there is one: {cid, status}, or null. */
+        int[] reap() {
+            MemorySegment m = ram.memory();
+            long at = ram.offset(cqGpa) + (long) cqHead * Nvme.CQE_BYTES;
+            VarHandle.acquireFence();
+            if (Cqe.phase(m, at) != phase) {
+                return null;
+            }
+            int[] done = {Cqe.cid(m, at), Cqe.status(m, at)};
+            int old = cqHead;
+            cqHead = (cqHead + 1) % size;
+            if (cqHead == 0) {
+                phase = !phase;
+            }
+            ring(2 * qid + 1, 2, old, cqHead);
+            return done;
+        }
+
+        /** Waits for the completion of {@code cid}; returns its status. */
+        int await(int cid) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                int[] d = reap();
+                if (d != null && d[0] == cid) {
+                    return d[1];
+                }
+                Thread.onSpinWait();
+            }
+            throw new AssertionError("queue " + qid + ": command " + cid + " did not complete");
+        }
+    }
+
+    @Override
+    public void close() {
+        frontend.close();
+    }
+}
