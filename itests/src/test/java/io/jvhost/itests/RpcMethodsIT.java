@@ -146,6 +146,14 @@ public class RpcMethodsIT {
             expect(c, "vhost_scsi_controller_remove_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":1}", OK);
             expect(c, "vhost_scsi_controller_remove_target", "{\"ctrlr\":\"s1\",\"scsi_target_num\":1}", NODEV);
             expect(c, "vhost_scsi_controller_remove_target", "{\"ctrlr\":\"s1\"}", INVALID);
+            expect(c, "vhost_create_nvme_controller", "{\"ctrlr\":\"n1\",\"io_queues\":4}", OK);
+            expect(c, "vhost_create_nvme_controller", "{\"ctrlr\":\"n1\",\"io_queues\":4}", EXISTS);
+            expect(c, "vhost_create_nvme_controller", "{\"ctrlr\":\"n2\"}", INVALID);
+            expect(c, "vhost_create_nvme_controller", "{\"ctrlr\":\"n2\",\"io_queues\":0}", INVALID);
+            assertEquals(1L, expect(c, "vhost_nvme_controller_add_ns", "{\"ctrlr\":\"n1\",\"bdev_name\":\"M1\"}", OK));
+            expect(c, "vhost_nvme_controller_add_ns", "{\"ctrlr\":\"nx\",\"bdev_name\":\"M1\"}", NODEV);
+            expect(c, "vhost_nvme_controller_add_ns", "{\"ctrlr\":\"n1\",\"bdev_name\":\"Mx\"}", NODEV);
+            expect(c, "vhost_nvme_controller_add_ns", "{\"ctrlr\":\"n1\"}", INVALID);
             expect(c, "vhost_controller_set_coalescing", "{\"ctrlr\":\"b1\",\"delay_base_us\":10,\"iops_threshold\":1000}",
                     OK);
             expect(c, "vhost_controller_set_coalescing", "{\"ctrlr\":\"bx\",\"delay_base_us\":10,\"iops_threshold\":1}",
@@ -168,6 +176,7 @@ public class RpcMethodsIT {
 
             expect(c, "vhost_delete_controller", "{\"ctrlr\":\"b1\"}", OK);
             expect(c, "vhost_delete_controller", "{\"ctrlr\":\"s1\"}", OK);
+            expect(c, "vhost_delete_controller", "{\"ctrlr\":\"n1\"}", OK);
             expect(c, "vhost_delete_controller", "{\"ctrlr\":\"s1\"}", NODEV);
             expect(c, "vhost_delete_controller", "{}", INVALID);
             expect(c, "bdev_malloc_delete", "{\"name\":\"M1\"}", OK);

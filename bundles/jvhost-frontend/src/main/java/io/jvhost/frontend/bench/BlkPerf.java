@@ -26,6 +26,7 @@ public final class BlkPerf implements PerfDisk.Completion {
     private boolean measuring;
     private long completed;
     private long errors;
+    private long doorbells;
 
     private BlkPerf(PerfDisk disk, boolean write, int bs, int depth) {
         this.disk = disk;
@@ -87,6 +88,8 @@ public final class BlkPerf implements PerfDisk.Completion {
         boolean json = false;
         boolean packed = false;
         int scsiTarget = -1;
+        boolean nvme = false;
+        boolean shadow = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -102,8 +105,11 @@ public final class BlkPerf implements PerfDisk.Completion {
                 case "--json" -> json = true;
                 case "--packed" -> packed = true;
                 case "--scsi-target" -> scsiTarget = Integer.parseInt(args[++i]);
+                case "--nvme" -> nvme = true;
+                case "--no-shadow-doorbells" -> shadow = false;
                 default -> {
-                    System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--scsi-target T] [--queues N] "
+                    System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--scsi-target T | --nvme "
+                            + "[--no-shadow-doorbells]] [--queues N] "
                             + "[--depth D] [--bs BYTES] [--rw randread|randwrite] [--time S] [--warmup S] "
                             + "[--backend-pid PID] [--label NAME] [--packed] [--json]");
                     System.exit(2);
@@ -120,7 +126,9 @@ public final class BlkPerf implements PerfDisk.Completion {
         }
         int queueSize = Integer.highestOneBit(Math.max(8, depth * 3 - 1)) * 2;
         PerfDisk target;
-        if (scsiTarget >= 0) {
+        if (nvme) {
+            target = PerfDisk.nvme(new io.jvhost.frontend.VhostUserNvme(Path.of(socket)), queues, depth, bs, shadow);
+        } else if (scsiTarget >= 0) {
             target = PerfDisk.scsi(VhostUserScsiHba.connect(Path.of(socket), queues, queueSize, depth, bs, true),
                     scsiTarget);
         } else {
@@ -137,12 +145,14 @@ public final class BlkPerf implements PerfDisk.Completion {
             }
             perf.run((long) (warmup * 1e9));
             double cpu0 = pid > 0 ? ProcessCpu.seconds(pid) : 0;
+            long doorbells0 = disk.trappedDoorbells();
             long t0 = System.nanoTime();
             perf.measuring = true;
             perf.run((long) (seconds * 1e9));
             perf.measuring = false;
             double wall = (System.nanoTime() - t0) / 1e9;
             double cpu = pid > 0 ? (ProcessCpu.seconds(pid) - cpu0) / wall : Double.NaN;
+            perf.doorbells = disk.trappedDoorbells() - doorbells0;
             // let the last requests finish so the back-end sees a clean disconnect
             long drainEnd = System.nanoTime() + 2_000_000_000L;
             while (System.nanoTime() < drainEnd && inFlight(disk) > 0) {
@@ -173,13 +183,15 @@ public final class BlkPerf implements PerfDisk.Completion {
         if (json) {
             System.out.println(String.format(Locale.ROOT, "{\"bench\":\"blkperf\",\"backend\":\"%s\",\"rw\":\"%s\","
                     + "\"queues\":%d,\"depth\":%d,\"bs\":%d,\"iops\":%.0f,\"mean_us\":%.2f,\"p50_us\":%.2f,"
-                    + "\"p99_us\":%.2f,\"backend_cpu_cores\":%.3f,\"iops_per_backend_core\":%.0f}", label, rw, queues,
+                    + "\"p99_us\":%.2f,\"backend_cpu_cores\":%.3f,\"iops_per_backend_core\":%.0f,"
+                    + "\"trapped_doorbells_per_io\":%.4f}", label, rw, queues,
                     depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.5),
-                    p.histogram.percentileMicros(0.99), cpu, perCore));
+                    p.histogram.percentileMicros(0.99), cpu, perCore, (double) p.doorbells / Math.max(1, p.completed)));
         } else {
             System.out.println(String.format(Locale.ROOT, "%-10s %-9s q=%d qd=%-3d bs=%-6d %10.0f IOPS  mean %7.2f us  "
-                    + "p99 %7.2f us  back-end %.2f cores  %10.0f IOPS/core", label, rw, queues, depth, bs, iops,
-                    p.histogram.meanMicros(), p.histogram.percentileMicros(0.99), cpu, perCore));
+                    + "p99 %7.2f us  back-end %.2f cores  %10.0f IOPS/core  %.4f trapped doorbells/IO", label, rw, queues,
+                    depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.99), cpu, perCore,
+                    (double) p.doorbells / Math.max(1, p.completed)));
         }
     }
 }

@@ -33,6 +33,121 @@ interface PerfDisk extends AutoCloseable {
     @Override
     void close();
 
+    /** Doorbell writes a hypervisor would have trapped so far (NVMe only; 0 when not counted). */
+    default long trappedDoorbells() {
+        return 0;
+    }
+
+    /**
+     * Namespace 1 of a vhost-user NVMe controller: {@code queues} I/O queue pairs of {@code depth}
+     * commands, each command with its own page-aligned buffer, with shadow doorbells when
+     * {@code shadow} (else every doorbell write is relayed, as a hypervisor traps it).
+     */
+    static PerfDisk nvme(io.jvhost.frontend.VhostUserNvme ctrl, int queues, int depth, int bs, boolean shadow)
+            throws IOException {
+        ctrl.enable(true);
+        byte[] ns = ctrl.admin(io.jvhost.nvme.Nvme.ADMIN_IDENTIFY, 1, io.jvhost.nvme.Nvme.CNS_NAMESPACE, 0, 0, 0);
+        if (io.jvhost.frontend.VhostUserNvme.status(ns) != 0) {
+            throw new IOException("the controller has no namespace 1");
+        }
+        var id = java.lang.foreign.MemorySegment.ofArray(ns).asSlice(16);
+        long nsBlocks = id.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        int lbaSize = 1 << ((id.get(ValueLayout.JAVA_INT_UNALIGNED, 128) >>> 16) & 0xFF);
+        if (bs % lbaSize != 0 || bs > 128 * 1024) {
+            throw new IllegalArgumentException("--bs must be a multiple of the namespace's " + lbaSize
+                    + "-byte blocks and at most 128 KiB");
+        }
+        if (shadow && io.jvhost.frontend.VhostUserNvme.status(ctrl.configureShadowDoorbells()) != 0) {
+            throw new IOException("the controller refused Doorbell Buffer Config");
+        }
+        // 1024 entries per queue, as Linux's nvme driver asks for (io_queue_depth) when CAP allows
+        int size = Math.min(1024, io.jvhost.nvme.Nvme.maxQueueEntries(ctrl.capabilities()));
+        io.jvhost.frontend.VhostUserNvme.IoQueue[] qs = new io.jvhost.frontend.VhostUserNvme.IoQueue[queues];
+        for (int q = 0; q < queues; q++) {
+            qs[q] = ctrl.createQueuePair(q + 1, size);
+        }
+        // per command: its buffer and the PRP2 that goes with it (second page or a PRP list)
+        long[][] prp1 = new long[queues][depth];
+        long[][] prp2 = new long[queues][depth];
+        int pages = (bs + 4095) / 4096;
+        for (int q = 0; q < queues; q++) {
+            for (int c = 0; c < depth; c++) {
+                long buf = ctrl.ram.allocate((long) pages * 4096, 4096);
+                prp1[q][c] = buf;
+                if (pages == 2) {
+                    prp2[q][c] = buf + 4096;
+                } else if (pages > 2) {
+                    long list = ctrl.ram.allocate(4096, 4096);
+                    for (int p = 1; p < pages; p++) {
+                        ctrl.ram.at(list, 4096).set(ValueLayout.JAVA_LONG_UNALIGNED, 8L * (p - 1), buf + 4096L * p);
+                    }
+                    prp2[q][c] = list;
+                }
+            }
+        }
+        int[][] free = new int[queues][depth];
+        int[] freeCount = new int[queues];
+        for (int q = 0; q < queues; q++) {
+            for (int c = 0; c < depth; c++) {
+                free[q][c] = depth - 1 - c;
+            }
+            freeCount[q] = depth;
+        }
+        int perIo = bs / lbaSize;
+        return new PerfDisk() {
+            @Override
+            public int queueCount() {
+                return queues;
+            }
+
+            @Override
+            public long blocks(int bytes) {
+                return nsBlocks * lbaSize / bytes;
+            }
+
+            @Override
+            public int submit(int queue, boolean write, long block, int bytes) {
+                int cid = free[queue][--freeCount[queue]];
+                long slba = block * perIo;
+                qs[queue].submit(write ? io.jvhost.nvme.Nvme.IO_WRITE : io.jvhost.nvme.Nvme.IO_READ, cid, 1,
+                        prp1[queue][cid], prp2[queue][cid], (int) slba, (int) (slba >>> 32), perIo - 1);
+                return cid;
+            }
+
+            @Override
+            public int poll(int queue, Completion c) {
+                int n = 0;
+                int[] d;
+                while ((d = qs[queue].reap()) != null) {
+                    free[queue][freeCount[queue]++] = d[0];
+                    c.completed(d[0], d[1] == 0);
+                    n++;
+                }
+                return n;
+            }
+
+            @Override
+            public void publish(int queue) {
+                // each command already updated the (shadow) doorbell as Linux does per request
+            }
+
+            @Override
+            public int inFlight(int queue) {
+                return depth - freeCount[queue];
+            }
+
+            @Override
+            public long trappedDoorbells() {
+                return ctrl.trappedDoorbells;
+            }
+
+            @Override
+            public void close() {
+                ctrl.close();
+            }
+        };
+    }
+
     /** A vhost-user-blk disk. */
     static PerfDisk blk(VhostUserBlkDisk disk) {
         return new PerfDisk() {

@@ -6,6 +6,7 @@ import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.bdev.OpenMode;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.Sqe;
+import io.jvhost.nvme.VhostNvme;
 import io.jvhost.posix.EventFd;
 import io.jvhost.posix.Fd;
 import io.jvhost.reactor.CpuMask;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 final class NvmeDevice implements VhostUserDevice {
     private static final Logger LOG = LoggerFactory.getLogger(NvmeDevice.class);
-    static final int NVME_ADMIN = 80, NVME_SET_CQ_CALL = 81, NVME_GET_CAP = 82, NVME_START_STOP = 83,
-            NVME_IO_CMD = 84, NVME_SET_BAR_MR = 85;
+    static final int NVME_ADMIN = VhostNvme.ADMIN, NVME_SET_CQ_CALL = VhostNvme.SET_CQ_CALL,
+            NVME_GET_CAP = VhostNvme.GET_CAP, NVME_START_STOP = VhostNvme.START_STOP, NVME_IO_CMD = VhostNvme.IO_CMD,
+            NVME_SET_BAR_MR = VhostNvme.SET_BAR_MR;
     static final int MAX_QUEUE_ENTRIES = 1024;
     private static final long TIMEOUT_SECONDS = 30;
 
@@ -205,10 +207,10 @@ final class NvmeDevice implements VhostUserDevice {
         if (qid < 1 || qid > ioQueues) {
             return;
         }
-        if (type == 1 && sqs[qid] != null) {
+        if (type == VhostNvme.DOORBELL_SQ && sqs[qid] != null) {
             sqs[qid].relayedTail = value;
             wake(sqs[qid].cq.reactor);
-        } else if (type == 2 && cqs[qid] != null) {
+        } else if (type == VhostNvme.DOORBELL_CQ && cqs[qid] != null) {
             cqs[qid].relayedHead = value;
             wake(cqs[qid].reactor);
         }

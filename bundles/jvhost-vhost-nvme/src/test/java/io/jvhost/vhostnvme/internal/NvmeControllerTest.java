@@ -9,6 +9,7 @@ import io.jvhost.bdev.core.internal.BdevRegistryImpl;
 import io.jvhost.bdev.malloc.internal.MallocBackend;
 import io.jvhost.bdev.spi.BdevSpec;
 import io.jvhost.config.Params;
+import io.jvhost.frontend.VhostUserNvme;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.reactor.CpuMask;
 import io.jvhost.reactor.Reactors;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A vhost-user NVMe controller over malloc bdevs, driven by the hypervisor + guest driver of {@link NvmeHost}. */
+/** A vhost-user NVMe controller over malloc bdevs, driven by the front-end's hypervisor + guest driver. */
 class NvmeControllerTest {
     private static final int BS = 512;
     private static final long BLOCKS = 8192;
@@ -59,8 +60,8 @@ class NvmeControllerTest {
         }
     }
 
-    private NvmeHost connect() throws Exception {
-        NvmeHost h = new NvmeHost(dir.resolve("nvme0"));
+    private VhostUserNvme connect() throws Exception {
+        VhostUserNvme h = new VhostUserNvme(dir.resolve("nvme0"));
         h.enable(true);
         return h;
     }
@@ -68,10 +69,10 @@ class NvmeControllerTest {
     @Test
     void shouldReportCapabilitiesAndIdentifyData() throws Exception {
         start("interrupt");
-        try (NvmeHost h = connect()) {
+        try (VhostUserNvme h = connect()) {
             assertEquals(NvmeDevice.MAX_QUEUE_ENTRIES, Nvme.maxQueueEntries(h.capabilities()));
             byte[] ctrl = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_CONTROLLER, 0, 0, 0);
-            assertEquals(Nvme.SUCCESS, NvmeHost.status(ctrl));
+            assertEquals(Nvme.SUCCESS, VhostUserNvme.status(ctrl));
             assertEquals(16 + 4096, ctrl.length);
             MemorySegment id = MemorySegment.ofArray(ctrl).asSlice(16);
             assertTrue(new String(ctrl, 16 + 24, 40, StandardCharsets.US_ASCII).startsWith("jvhost NVMe controller"));
@@ -83,22 +84,22 @@ class NvmeControllerTest {
             assertEquals(9, (n.get(ValueLayout.JAVA_INT_UNALIGNED, 128) >>> 16) & 0xFF, "LBADS 9: 512-byte blocks");
             byte[] list = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_ACTIVE_NAMESPACES, 0, 0, 0);
             assertEquals(1, MemorySegment.ofArray(list).get(ValueLayout.JAVA_INT_UNALIGNED, 16));
-            assertEquals(Nvme.INVALID_NAMESPACE, NvmeHost.status(h.admin(Nvme.ADMIN_IDENTIFY, 9, Nvme.CNS_NAMESPACE, 0,
+            assertEquals(Nvme.INVALID_NAMESPACE, VhostUserNvme.status(h.admin(Nvme.ADMIN_IDENTIFY, 9, Nvme.CNS_NAMESPACE, 0,
                     0, 0)));
-            assertEquals(Nvme.INVALID_FIELD, NvmeHost.status(h.admin(Nvme.ADMIN_IDENTIFY, 0, 0x55, 0, 0, 0)));
+            assertEquals(Nvme.INVALID_FIELD, VhostUserNvme.status(h.admin(Nvme.ADMIN_IDENTIFY, 0, 0x55, 0, 0, 0)));
             byte[] q = h.admin(Nvme.ADMIN_SET_FEATURES, 0, Nvme.FEAT_NUMBER_OF_QUEUES, 63 | 63 << 16, 0, 0);
-            assertEquals(3 | 3 << 16, NvmeHost.dw0(q), "4 I/O queues granted, 0-based");
+            assertEquals(3 | 3 << 16, VhostUserNvme.dw0(q), "4 I/O queues granted, 0-based");
             byte[] smart = h.admin(Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF, Nvme.LOG_SMART | 127 << 16, 0, 0, 0);
             assertEquals(16 + 512, smart.length);
-            assertEquals(Nvme.INVALID_OPCODE, NvmeHost.status(h.admin(0x7F, 0, 0, 0, 0, 0)));
+            assertEquals(Nvme.INVALID_OPCODE, VhostUserNvme.status(h.admin(0x7F, 0, 0, 0, 0, 0)));
         }
     }
 
     @Test
     void shouldMoveDataThroughPrpsAndPrpListsWithTheDoorbellRelay() throws Exception {
         start("interrupt");
-        try (NvmeHost h = connect()) {
-            NvmeHost.IoQueue q = h.createQueuePair(1, 32);
+        try (VhostUserNvme h = connect()) {
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 32);
             Random random = new Random(9);
             // 3 pages: PRP1 at an offset inside its page, PRP2 a list of the next pages
             byte[] data = new byte[3 * 4096 - 1024];
@@ -135,17 +136,17 @@ class NvmeControllerTest {
     @Test
     void shouldAnswerHostileCommandsWithTheRightStatus() throws Exception {
         start("interrupt");
-        try (NvmeHost h = connect()) {
-            assertEquals(Nvme.INVALID_CQ, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_SQ, 0, 2 | 15 << 16, 1 | 3 << 16,
+        try (VhostUserNvme h = connect()) {
+            assertEquals(Nvme.INVALID_CQ, VhostUserNvme.status(h.admin(Nvme.ADMIN_CREATE_SQ, 0, 2 | 15 << 16, 1 | 3 << 16,
                     h.ram.allocate(4096, 4096), 0)));
-            assertEquals(Nvme.INVALID_QUEUE_SIZE, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 2 | 4095 << 16, 3,
+            assertEquals(Nvme.INVALID_QUEUE_SIZE, VhostUserNvme.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 2 | 4095 << 16, 3,
                     h.ram.allocate(4096, 4096), 0)));
-            assertEquals(Nvme.INVALID_QUEUE_ID, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 9 | 15 << 16, 3,
+            assertEquals(Nvme.INVALID_QUEUE_ID, VhostUserNvme.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 9 | 15 << 16, 3,
                     h.ram.allocate(4096, 4096), 0)));
-            assertEquals(Nvme.INVALID_FIELD, NvmeHost.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 2 | 15 << 16, 3,
+            assertEquals(Nvme.INVALID_FIELD, VhostUserNvme.status(h.admin(Nvme.ADMIN_CREATE_CQ, 0, 2 | 15 << 16, 3,
                     1L << 40, 0)), "queue outside guest memory");
-            NvmeHost.IoQueue q = h.createQueuePair(1, 16);
-            assertEquals(Nvme.INVALID_QUEUE_DELETION, NvmeHost.status(h.admin(Nvme.ADMIN_DELETE_CQ, 0, 1, 0, 0, 0)));
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 16);
+            assertEquals(Nvme.INVALID_QUEUE_DELETION, VhostUserNvme.status(h.admin(Nvme.ADMIN_DELETE_CQ, 0, 1, 0, 0, 0)));
             long buf = h.ram.allocate(8192, 4096);
             q.submit(Nvme.IO_READ, 1, 1, 1L << 40, 0, 0, 0, 0);
             assertEquals(Nvme.DATA_TRANSFER_ERROR, q.await(1), "PRP outside guest memory");
@@ -171,17 +172,17 @@ class NvmeControllerTest {
             // and the queue still serves
             q.submit(Nvme.IO_READ, 7, 1, buf, 0, 0, 0, 0);
             assertEquals(Nvme.SUCCESS, q.await(7));
-            assertEquals(Nvme.SUCCESS, NvmeHost.status(h.admin(Nvme.ADMIN_DELETE_SQ, 0, 1, 0, 0, 0)));
-            assertEquals(Nvme.SUCCESS, NvmeHost.status(h.admin(Nvme.ADMIN_DELETE_CQ, 0, 1, 0, 0, 0)));
+            assertEquals(Nvme.SUCCESS, VhostUserNvme.status(h.admin(Nvme.ADMIN_DELETE_SQ, 0, 1, 0, 0, 0)));
+            assertEquals(Nvme.SUCCESS, VhostUserNvme.status(h.admin(Nvme.ADMIN_DELETE_CQ, 0, 1, 0, 0, 0)));
         }
     }
 
     @Test
     void shadowDoorbellsLeaveAlmostNoDoorbellWritesToTrap() throws Exception {
         start("busy-spin");
-        try (NvmeHost h = connect()) {
-            assertEquals(Nvme.SUCCESS, NvmeHost.status(h.configureShadowDoorbells()));
-            NvmeHost.IoQueue q = h.createQueuePair(1, 1024); // Linux's default I/O queue depth
+        try (VhostUserNvme h = connect()) {
+            assertEquals(Nvme.SUCCESS, VhostUserNvme.status(h.configureShadowDoorbells()));
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 1024); // Linux's default I/O queue depth
             long buf = h.ram.allocate(4096 * 16L, 4096);
             h.trappedDoorbells = 0;
             int ios = 5000;

@@ -1,11 +1,9 @@
-package io.jvhost.vhostnvme.internal;
+package io.jvhost.frontend;
 
-import io.jvhost.frontend.GuestRam;
-import io.jvhost.frontend.VhostUserConnection;
-import io.jvhost.frontend.VhostUserFrontend;
 import io.jvhost.nvme.Cqe;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.Sqe;
+import io.jvhost.nvme.VhostNvme;
 import io.jvhost.posix.EventFd;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -17,51 +15,52 @@ import java.nio.file.Path;
  * The hypervisor's side of a vhost-user NVMe controller (admin forwarding, doorbell relay, CQ call
  * fds) plus a guest NVMe driver on top: I/O queues in guest RAM, PRPs, and doorbells written the
  * way Linux writes them, with the shadow doorbell EventIdx rule. Counts the doorbell writes a
- * hypervisor would have had to trap. Tests only; one thread.
+ * hypervisor would have had to trap. One thread.
  */
-final class NvmeHost implements AutoCloseable {
-    final VhostUserFrontend frontend;
-    final VhostUserConnection c;
-    final GuestRam ram;
-    long trappedDoorbells;
+public final class VhostUserNvme implements AutoCloseable {
+    public final VhostUserFrontend frontend;
+    private final VhostUserConnection c;
+    public final GuestRam ram;
+    /** Doorbell writes a hypervisor would have trapped (relayed with IO_CMD). */
+    public long trappedDoorbells;
     private long shadowGpa = -1;
     private long eventIdxGpa = -1;
 
-    NvmeHost(Path socket) throws IOException {
+    public VhostUserNvme(Path socket) throws IOException {
         frontend = VhostUserFrontend.connect(socket, new VhostUserFrontend.Setup(0, 0, 0, 64L << 20, false, false));
         c = frontend.connection();
         ram = frontend.ram();
     }
 
-    long capabilities() throws IOException {
-        return VhostUserConnection.u64(c.call(NvmeDevice.NVME_GET_CAP, new byte[0]));
+    public long capabilities() throws IOException {
+        return VhostUserConnection.u64(c.call(VhostNvme.GET_CAP, new byte[0]));
     }
 
-    void enable(boolean on) {
-        c.send(NvmeDevice.NVME_START_STOP, 0, VhostUserConnection.u64(on ? 1 : 0));
+    public void enable(boolean on) {
+        c.send(VhostNvme.START_STOP, 0, VhostUserConnection.u64(on ? 1 : 0));
     }
 
     /** An admin command; returns the reply (16-byte completion, then data). */
-    byte[] admin(int opcode, int nsid, int cdw10, int cdw11, long prp1, long prp2) throws IOException {
+    public byte[] admin(int opcode, int nsid, int cdw10, int cdw11, long prp1, long prp2) throws IOException {
         byte[] sqe = new byte[Nvme.SQE_BYTES];
         Sqe.write(MemorySegment.ofArray(sqe), 0, opcode, 0x42, nsid, prp1, prp2, cdw10, cdw11, 0);
-        return c.call(NvmeDevice.NVME_ADMIN, sqe);
+        return c.call(VhostNvme.ADMIN, sqe);
     }
 
-    static int status(byte[] reply) {
+    public static int status(byte[] reply) {
         return Cqe.status(MemorySegment.ofArray(reply), 0);
     }
 
-    static int dw0(byte[] reply) {
+    public static int dw0(byte[] reply) {
         return Cqe.dw0(MemorySegment.ofArray(reply), 0);
     }
 
-    void setCqCall(int cqid, EventFd fd) {
-        c.send(NvmeDevice.NVME_SET_CQ_CALL, 0, VhostUserConnection.u64(cqid), fd.fd());
+    public void setCqCall(int cqid, EventFd fd) {
+        c.send(VhostNvme.SET_CQ_CALL, 0, VhostUserConnection.u64(cqid), fd.fd());
     }
 
     /** Doorbell Buffer Config with freshly allocated shadow and EventIdx pages. */
-    byte[] configureShadowDoorbells() throws IOException {
+    public byte[] configureShadowDoorbells() throws IOException {
         shadowGpa = ram.allocate(Nvme.PAGE, Nvme.PAGE);
         eventIdxGpa = ram.allocate(Nvme.PAGE, Nvme.PAGE);
         ram.at(shadowGpa, Nvme.PAGE).fill((byte) 0);
@@ -70,7 +69,7 @@ final class NvmeHost implements AutoCloseable {
     }
 
     /** A queue pair as the Linux driver sets one up: CQ, then SQ, both physically contiguous. */
-    IoQueue createQueuePair(int qid, int size) throws IOException {
+    public IoQueue createQueuePair(int qid, int size) throws IOException {
         IoQueue q = new IoQueue(qid, size);
         int s = status(admin(Nvme.ADMIN_CREATE_CQ, 0, qid | (size - 1) << 16, 1 | 2, q.cqGpa, 0));
         if (s != Nvme.SUCCESS) {
@@ -85,13 +84,13 @@ final class NvmeHost implements AutoCloseable {
     }
 
     /** The driver side of one I/O queue pair. */
-    final class IoQueue {
+    public final class IoQueue {
         private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
-        final int qid;
-        final int size;
+        public final int qid;
+        public final int size;
         final long sqGpa;
         final long cqGpa;
-        final EventFd call = EventFd.create();
+        public final EventFd call = EventFd.create();
         private int sqTail;
         private int cqHead;
         private boolean phase = true;
@@ -105,7 +104,7 @@ final class NvmeHost implements AutoCloseable {
         }
 
         /** Queues a command and rings (or, with shadow doorbells, maybe rings) the SQ tail doorbell. */
-        void submit(int opcode, int cid, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
+        public void submit(int opcode, int cid, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
             Sqe.write(ram.memory(), ram.offset(sqGpa) + (long) sqTail * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2,
                     cdw10, cdw11, cdw12);
             int old = sqTail;
@@ -127,14 +126,14 @@ final class NvmeHost implements AutoCloseable {
             trappedDoorbells++;
             byte[] p = new byte[12];
             MemorySegment b = MemorySegment.ofArray(p);
-            b.set(ValueLayout.JAVA_INT_UNALIGNED, 0, type);
+            b.set(ValueLayout.JAVA_INT_UNALIGNED, 0, type == 1 ? VhostNvme.DOORBELL_SQ : VhostNvme.DOORBELL_CQ);
             b.set(ValueLayout.JAVA_INT_UNALIGNED, 4, qid);
             b.set(ValueLayout.JAVA_INT_UNALIGNED, 8, value);
-            c.send(NvmeDevice.NVME_IO_CMD, 0, p);
+            c.send(VhostNvme.IO_CMD, 0, p);
         }
 
         /** Reaps one completion if there is one: {cid, status}, or null. */
-        int[] reap() {
+        public int[] reap() {
             MemorySegment m = ram.memory();
             long at = ram.offset(cqGpa) + (long) cqHead * Nvme.CQE_BYTES;
             VarHandle.acquireFence();
@@ -152,7 +151,7 @@ final class NvmeHost implements AutoCloseable {
         }
 
         /** Waits for the completion of {@code cid}; returns its status. */
-        int await(int cid) {
+        public int await(int cid) {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (System.nanoTime() < deadline) {
                 int[] d = reap();
