@@ -62,7 +62,9 @@ public class VhostBlkHotSwapIT {
 
     @Configuration
     public Option[] config() {
+        // the front-end plays QEMU; it brings the NVMe layouts it also speaks
         return JvhostOptions.feature("jvhost-blk", JvhostOptions.jvhostBundle("jvhost-frontend"),
+                JvhostOptions.jvhostBundle("jvhost-nvme-spec"),
                 frameworkProperty("jvhost.socket.dir").value(SOCKETS.toString()));
     }
 
