@@ -64,7 +64,8 @@ final class Admin {
 
     private int identify(int cns, int nsid) {
         switch (cns) {
-            case Nvme.CNS_CONTROLLER -> data = IdentifyData.controller(d.serial(), d.namespaces().size(), true,
+            case Nvme.CNS_CONTROLLER -> data = IdentifyData.controller(d.serial(), d.namespaces().size(),
+                    d.offersDoorbellBuffer(),
                     d.namespaces().stream().anyMatch(n -> n.flush));
             case Nvme.CNS_NAMESPACE -> {
                 Namespace ns = d.namespace(nsid);

@@ -4,6 +4,7 @@ import io.jvhost.nvme.Cqe;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.posix.EventFd;
 import io.jvhost.reactor.Reactor;
+import io.jvhost.vhostnvme.spi.DoorbellBuffer;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -30,7 +31,7 @@ final class CompletionQueue {
     /** Head written through the doorbell relay (session thread). */
     volatile int relayedHead;
     volatile EventFd call;
-    volatile Doorbells shadow;
+    volatile DoorbellBuffer shadow;
     /** Submission queues feeding this one (control thread). */
     int users;
 
@@ -48,7 +49,7 @@ final class CompletionQueue {
     }
 
     private void refreshHead() {
-        Doorbells d = shadow;
+        DoorbellBuffer d = shadow;
         int h = d != null ? d.cqHead(qid) : relayedHead;
         if (h >= 0 && h < size) {
             head = h;

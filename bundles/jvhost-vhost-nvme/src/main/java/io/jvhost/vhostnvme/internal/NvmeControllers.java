@@ -25,6 +25,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import io.jvhost.vhostnvme.spi.DoorbellBufferHandler;
 
 /**
  * Creates NVMe controllers served over vhost-user: SPDK's {@code vhost_create_nvme_controller} and
@@ -47,6 +51,8 @@ public final class NvmeControllers implements SubsystemConfig {
     private final Map<String, Created> mine = Collections.synchronizedMap(new LinkedHashMap<>());
     private final MethodRegistrations methods;
     private final GogoCommands commands;
+    /** Present while the shadow doorbell bundle runs; controllers look it up at each use. */
+    private volatile DoorbellBufferHandler doorbells;
 
     private record Created(NvmeDevice device, Map<String, Object> params) {
     }
@@ -68,6 +74,20 @@ public final class NvmeControllers implements SubsystemConfig {
                 "nvme-add-ns");
     }
 
+    /** The shadow doorbell bundle started: controllers offer Doorbell Buffer Config from now on. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void bindDoorbells(DoorbellBufferHandler handler) {
+        doorbells = handler;
+    }
+
+    /** It stopped: new Doorbell Buffer Config commands are refused; queues already bound keep their pages. */
+    public void unbindDoorbells(DoorbellBufferHandler handler) {
+        if (doorbells == handler) {
+            doorbells = null;
+        }
+    }
+
     @Deactivate
     void deactivate() {
         if (methods != null) {
@@ -82,12 +102,12 @@ public final class NvmeControllers implements SubsystemConfig {
     }
 
     /** {@code vhost_create_nvme_controller}: returns true as SPDK does. */
-    Object create(Params p) {
+    public Object create(Params p) {
         p.allowOnly(CREATE_PARAMS);
         String name = p.string("ctrlr");
         int queues = (int) p.integerIn("io_queues", 1, 255);
         var mask = ControllerSpec.cpumask(p);
-        NvmeDevice device = new NvmeDevice(name, bdevs, reactors, mask, queues);
+        NvmeDevice device = new NvmeDevice(name, bdevs, reactors, mask, queues, () -> doorbells);
         Map<String, Object> params = new LinkedHashMap<>(p.asMap());
         controllers.create(new ControllerSpec(name, TYPE, device, mask, SocketOptions.from(p),
                 () -> Map.of("namespaces", describe(device)), params, () -> {
@@ -99,7 +119,7 @@ public final class NvmeControllers implements SubsystemConfig {
     }
 
     /** {@code vhost_nvme_controller_add_ns}: returns the namespace id. */
-    Object addNamespace(Params p) {
+    public Object addNamespace(Params p) {
         p.allowOnly(Set.of("ctrlr", "bdev_name"));
         String name = p.string("ctrlr");
         Created c = mine.get(name);

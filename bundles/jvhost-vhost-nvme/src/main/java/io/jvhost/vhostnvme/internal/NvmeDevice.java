@@ -15,6 +15,8 @@ import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.DeviceQueue;
 import io.jvhost.vhostuser.QueueContext;
 import io.jvhost.vhostuser.VhostUserDevice;
+import io.jvhost.vhostnvme.spi.DoorbellBuffer;
+import io.jvhost.vhostnvme.spi.DoorbellBufferHandler;
 import io.jvhost.virtio.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,6 +44,8 @@ final class NvmeDevice implements VhostUserDevice {
     private final CpuMask cpumask;
     private final int ioQueues;
     private final String serial;
+    /** The shadow doorbell bundle's handler while it is present. */
+    private final java.util.function.Supplier<DoorbellBufferHandler> doorbellHandler;
     private volatile Namespace[] namespaces = new Namespace[0];
     private final CompletionQueue[] cqs;
     private final SubmissionQueue[] sqs;
@@ -54,7 +58,9 @@ final class NvmeDevice implements VhostUserDevice {
     private int arbitration;
     private int coalescing;
 
-    NvmeDevice(String name, BdevRegistry bdevs, ReactorGroup reactors, CpuMask cpumask, int ioQueues) {
+    NvmeDevice(String name, BdevRegistry bdevs, ReactorGroup reactors, CpuMask cpumask, int ioQueues,
+            java.util.function.Supplier<DoorbellBufferHandler> doorbellHandler) {
+        this.doorbellHandler = doorbellHandler;
         this.name = name;
         this.bdevs = bdevs;
         this.reactors = reactors;
@@ -233,7 +239,7 @@ final class NvmeDevice implements VhostUserDevice {
                 mapCq(cqs[q]);
             }
         }
-        Doorbells d = mapDoorbells();
+        DoorbellBuffer d = mapDoorbells();
         for (int q = 1; q <= ioQueues; q++) {
             if (cqs[q] != null) {
                 cqs[q].shadow = d;
@@ -430,15 +436,24 @@ final class NvmeDevice implements VhostUserDevice {
         }
     }
 
+    /** Whether Doorbell Buffer Config is offered (the shadow doorbell bundle is present). */
+    boolean offersDoorbellBuffer() {
+        return doorbellHandler.get() != null;
+    }
+
     /** Doorbell Buffer Config: the shadow doorbell and EventIdx pages; returns an NVMe status. */
     int configureDoorbells(long shadow, long eventIdx) {
+        DoorbellBufferHandler h = doorbellHandler.get();
+        if (h == null) {
+            return Nvme.INVALID_OPCODE | Nvme.DNR;
+        }
         if ((shadow & (Nvme.PAGE - 1)) != 0 || (eventIdx & (Nvme.PAGE - 1)) != 0
-                || memory.translate(shadow, Nvme.PAGE) < 0 || memory.translate(eventIdx, Nvme.PAGE) < 0) {
+                || h.map(memory, shadow, eventIdx) == null) {
             return Nvme.INVALID_FIELD | Nvme.DNR;
         }
         shadowGpa = shadow;
         eventIdxGpa = eventIdx;
-        Doorbells d = mapDoorbells();
+        DoorbellBuffer d = mapDoorbells();
         for (int q = 1; q <= ioQueues; q++) {
             if (cqs[q] != null) {
                 cqs[q].shadow = d;
@@ -447,16 +462,12 @@ final class NvmeDevice implements VhostUserDevice {
         return Nvme.SUCCESS;
     }
 
-    private Doorbells mapDoorbells() {
-        if (shadowGpa < 0) {
+    private DoorbellBuffer mapDoorbells() {
+        DoorbellBufferHandler h = doorbellHandler.get();
+        if (shadowGpa < 0 || h == null) {
             return null;
         }
-        long s = memory.translate(shadowGpa, Nvme.PAGE);
-        long e = memory.translate(eventIdxGpa, Nvme.PAGE);
-        if (s < 0 || e < 0) {
-            return null;
-        }
-        return new Doorbells(memory.segment(s), GuestMemory.offset(s), memory.segment(e), GuestMemory.offset(e));
+        return h.map(memory, shadowGpa, eventIdxGpa);
     }
 
     static int opcode(MemorySegment sqe) {

@@ -6,6 +6,7 @@ import io.jvhost.bdev.IoType;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.Sqe;
 import io.jvhost.reactor.Poller;
+import io.jvhost.vhostnvme.spi.DoorbellBuffer;
 import io.jvhost.virtio.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -72,7 +73,7 @@ final class SubmissionQueue implements Poller {
     }
 
     private int take() {
-        Doorbells d = cq.shadow;
+        DoorbellBuffer d = cq.shadow;
         int tail = d != null ? d.sqTail(qid) : relayedTail;
         if (tail < 0 || tail >= size) {
             return 0; // a doorbell past the queue: ignored, as a controller would flag it and go on
@@ -284,7 +285,7 @@ final class SubmissionQueue implements Poller {
         if (inFlight() > 0 || stopping) {
             return inFlight() == 0;
         }
-        Doorbells d = cq.shadow;
+        DoorbellBuffer d = cq.shadow;
         if (d == null) {
             return relayedTail == head;
         }
@@ -295,7 +296,7 @@ final class SubmissionQueue implements Poller {
 
     @Override
     public void awake() {
-        Doorbells d = cq.shadow;
+        DoorbellBuffer d = cq.shadow;
         if (d != null) {
             d.setSqEventIdx(qid, (head - 1 + size) % size);
         }

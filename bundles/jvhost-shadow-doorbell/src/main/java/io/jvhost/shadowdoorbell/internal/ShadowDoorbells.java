@@ -1,4 +1,4 @@
-package io.jvhost.vhostnvme.internal;
+package io.jvhost.shadowdoorbell.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,30 +11,32 @@ import java.lang.invoke.VarHandle;
  * controller published in the second. A polling controller keeps each SQ's EventIdx just behind the
  * tail it consumed, so the guest never needs to ring.
  */
-final class Doorbells {
+final class ShadowDoorbells implements io.jvhost.vhostnvme.spi.DoorbellBuffer {
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
     private final MemorySegment shadow;
     private final long shadowOff;
     private final MemorySegment eventIdx;
     private final long eventIdxOff;
 
-    Doorbells(MemorySegment shadow, long shadowOff, MemorySegment eventIdx, long eventIdxOff) {
+    ShadowDoorbells(MemorySegment shadow, long shadowOff, MemorySegment eventIdx, long eventIdxOff) {
         this.shadow = shadow;
         this.shadowOff = shadowOff;
         this.eventIdx = eventIdx;
         this.eventIdxOff = eventIdxOff;
     }
 
-    int sqTail(int qid) {
+    @Override
+    public int sqTail(int qid) {
         return (int) U32.getAcquire(shadow, shadowOff + 8L * qid);
     }
 
-    int cqHead(int qid) {
+    @Override
+    public int cqHead(int qid) {
         return (int) U32.getAcquire(shadow, shadowOff + 8L * qid + 4);
     }
 
-    /** Publishes the SQ EventIdx; a full fence follows so the re-read of the tail sees a racing write. */
-    void setSqEventIdx(int qid, int value) {
+    @Override
+    public void setSqEventIdx(int qid, int value) {
         U32.setRelease(eventIdx, eventIdxOff + 8L * qid, value);
         VarHandle.fullFence();
     }
