@@ -58,6 +58,8 @@ final class Admin {
                 yield Nvme.SUCCESS;
             }
             case Nvme.ADMIN_DOORBELL_BUFFER_CONFIG -> d.configureDoorbells(Sqe.prp1(s, 0), Sqe.prp2(s, 0));
+            // the hypervisor keeps AERs (it owns the admin queue); it hears of changes by config-change messages
+            case Nvme.ADMIN_ASYNC_EVENT_REQUEST -> Nvme.INVALID_OPCODE | Nvme.DNR;
             default -> Nvme.INVALID_OPCODE | Nvme.DNR;
         };
     }
@@ -179,6 +181,7 @@ final class Admin {
         int bytes = (int) Math.min(dwords * 4, Nvme.PAGE);
         byte[] page = new byte[512];
         switch (lid) {
+            case Nvme.LOG_CHANGED_NAMESPACES -> page = d.takeChangedNamespaces();
             case Nvme.LOG_ERROR -> page = new byte[64];
             case Nvme.LOG_SMART -> {
                 MemorySegment s = MemorySegment.ofArray(page);

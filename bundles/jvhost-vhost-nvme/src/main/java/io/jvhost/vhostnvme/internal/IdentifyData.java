@@ -32,7 +32,8 @@ final class IdentifyData {
         d[258] = 3; // abort command limit (0-based)
         d[259] = 3; // asynchronous event request limit (0-based)
         d[260] = 0x02; // firmware: slot 1 only, read only
-        d[261] = 0x02; // log page attributes: command effects not supported; extended data
+        d[261] = 0x02; // log page attributes: extended data for Get Log Page
+        MemorySegment.ofArray(d).set(ValueLayout.JAVA_INT_UNALIGNED, 92, 1 << 8); // OAES: namespace attribute notices
         d[262] = 0; // error log page entries (0-based)
         d[512] = 0x66; // SQ entry size: 64 bytes
         d[513] = 0x44; // CQ entry size: 16 bytes

@@ -109,11 +109,12 @@ public final class NvmeControllers implements SubsystemConfig {
         var mask = ControllerSpec.cpumask(p);
         NvmeDevice device = new NvmeDevice(name, bdevs, reactors, mask, queues, () -> doorbells);
         Map<String, Object> params = new LinkedHashMap<>(p.asMap());
-        controllers.create(new ControllerSpec(name, TYPE, device, mask, SocketOptions.from(p),
+        VhostController c = controllers.create(new ControllerSpec(name, TYPE, device, mask, SocketOptions.from(p),
                 () -> Map.of("namespaces", describe(device)), params, () -> {
                     mine.remove(name);
                     device.close();
                 }));
+        device.attach(c);
         mine.put(name, new Created(device, params));
         return true;
     }

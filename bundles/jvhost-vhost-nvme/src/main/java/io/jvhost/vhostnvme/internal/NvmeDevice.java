@@ -47,6 +47,9 @@ final class NvmeDevice implements VhostUserDevice {
     /** The shadow doorbell bundle's handler while it is present. */
     private final java.util.function.Supplier<DoorbellBufferHandler> doorbellHandler;
     private volatile Namespace[] namespaces = new Namespace[0];
+    /** Namespaces changed since the Changed Namespace List log page was last read (control thread). */
+    private final java.util.TreeSet<Integer> changed = new java.util.TreeSet<>();
+    private volatile io.jvhost.vhostuser.VhostController owner;
     private final CompletionQueue[] cqs;
     private final SubmissionQueue[] sqs;
     private final EventFd[] cqCalls;
@@ -96,7 +99,45 @@ final class NvmeDevice implements VhostUserDevice {
         Namespace[] next = java.util.Arrays.copyOf(t, nsid);
         next[nsid - 1] = ns;
         namespaces = next;
+        namespaceChanged(nsid);
         return nsid;
+    }
+
+    void attach(io.jvhost.vhostuser.VhostController c) {
+        owner = c;
+    }
+
+    /**
+     * Records a namespace change for the Changed Namespace List log page and tells the hypervisor with
+     * a config-change message, so it completes an outstanding Asynchronous Event Request (Notice:
+     * namespace attribute changed) for the guest; the admin queue and its AERs are the hypervisor's.
+     */
+    private void namespaceChanged(int nsid) {
+        synchronized (changed) {
+            changed.add(nsid);
+        }
+        var c = owner;
+        if (c != null) {
+            c.notifyConfigChange();
+        }
+    }
+
+    /** The Changed Namespace List (log page 04h): up to 1024 ids, cleared by reading it. */
+    byte[] takeChangedNamespaces() {
+        byte[] page = new byte[Nvme.PAGE];
+        MemorySegment s = MemorySegment.ofArray(page);
+        synchronized (changed) {
+            if (changed.size() > 1024) {
+                s.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0xFFFFFFFF); // more than fit: the guest rescans all
+            } else {
+                int i = 0;
+                for (int id : changed) {
+                    s.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * i++, id);
+                }
+            }
+            changed.clear();
+        }
+        return page;
     }
 
     Namespace namespace(int nsid) {
@@ -155,6 +196,10 @@ final class NvmeDevice implements VhostUserDevice {
                 boolean start = p.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != 0;
                 if (!start) {
                     reset();
+                } else {
+                    synchronized (changed) {
+                        changed.clear(); // a driver that starts scans every namespace anyway
+                    }
                 }
                 enabled = start;
                 LOG.info("controller {}: {}", name, start ? "enabled" : "disabled");

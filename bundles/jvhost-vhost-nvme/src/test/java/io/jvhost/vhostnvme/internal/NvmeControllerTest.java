@@ -191,6 +191,32 @@ class NvmeControllerTest {
     }
 
     @Test
+    void shouldAnnounceANamespaceAddedWhileTheGuestRuns() throws Exception {
+        start("interrupt");
+        try (VhostUserNvme h = connect()) {
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 16);
+            byte[] log = h.admin(Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF, Nvme.LOG_CHANGED_NAMESPACES | 1023 << 16, 0, 0, 0);
+            assertEquals(0, MemorySegment.ofArray(log).get(ValueLayout.JAVA_INT_UNALIGNED, 16), "nothing changed since the driver started");
+            int before = h.frontend.configChanges();
+            assertEquals(2, nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of(
+                    "ctrlr", "nvme0", "bdev_name", "Malloc1")))));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (h.frontend.configChanges() == before && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(h.frontend.configChanges() > before, "the hypervisor is told to raise the event");
+            log = h.admin(Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF, Nvme.LOG_CHANGED_NAMESPACES | 1023 << 16, 0, 0, 0);
+            assertEquals(2, MemorySegment.ofArray(log).get(ValueLayout.JAVA_INT_UNALIGNED, 16));
+            log = h.admin(Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF, Nvme.LOG_CHANGED_NAMESPACES | 1023 << 16, 0, 0, 0);
+            assertEquals(0, MemorySegment.ofArray(log).get(ValueLayout.JAVA_INT_UNALIGNED, 16), "cleared by reading");
+            byte[] list = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_ACTIVE_NAMESPACES, 0, 0, 0);
+            assertEquals(2, MemorySegment.ofArray(list).get(ValueLayout.JAVA_INT_UNALIGNED, 16 + 4));
+            q.submit(Nvme.IO_WRITE, 1, 2, h.ram.allocate(4096, 4096), 0, 0, 0, 7);
+            assertEquals(Nvme.SUCCESS, q.await(1), "I/O to the new namespace");
+        }
+    }
+
+    @Test
     void shouldSaveControllersWithTheirNamespaces() {
         start("interrupt");
         nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
