@@ -38,7 +38,7 @@ final class IdentifyData {
         d[512] = 0x66; // SQ entry size: 64 bytes
         d[513] = 0x44; // CQ entry size: 16 bytes
         s.set(U32, 516, namespaces); // number of namespaces
-        s.set(U16, 520, (short) (1 << 2 | 1 << 3)); // ONCS: dataset management, write zeroes
+        s.set(U16, 520, (short) (1 | 1 << 2 | 1 << 3)); // ONCS: compare, dataset management, write zeroes
         d[525] = (byte) (writeCache ? 1 : 0); // volatile write cache present
         ascii(d, 768, 256, "nqn.2026-11.io.jvhost:" + serial);
         return d;

@@ -144,6 +144,7 @@ final class SubmissionQueue implements Poller {
                 submit(r);
             }
             case Nvme.IO_DATASET_MANAGEMENT -> deallocate(r, at);
+            case Nvme.IO_COMPARE -> compare(r, at);
             default -> finish(r, Nvme.INVALID_OPCODE | Nvme.DNR);
         }
     }
@@ -193,6 +194,43 @@ final class SubmissionQueue implements Poller {
         nextRange(r);
     }
 
+    /** Compare: read the blocks aside, then compare them with the guest's buffers (ioDone). */
+    private void compare(NvmeRequest r, long at) {
+        Namespace ns = r.ns;
+        long slba = Sqe.slba(ring, at);
+        int blocks = Sqe.blocks(ring, at);
+        if (!inRange(ns, slba, blocks)) {
+            finish(r, Nvme.LBA_OUT_OF_RANGE | Nvme.DNR);
+            return;
+        }
+        long bytes = (long) blocks * ns.blockSize;
+        if (bytes > (long) Nvme.PAGE << IdentifyData.MDTS) {
+            finish(r, Nvme.INVALID_FIELD | Nvme.DNR);
+            return;
+        }
+        BdevIo io = r.io;
+        io.set(IoType.READ, slba, blocks, r);
+        int s = Prps.add(memory, io, Sqe.prp1(ring, at), Sqe.prp2(ring, at), bytes);
+        if (s != Nvme.SUCCESS) {
+            io.clearSegments();
+            finish(r, s | Nvme.DNR);
+            return;
+        }
+        byte[] expected = new byte[(int) bytes];
+        int done = 0;
+        for (int i = 0; i < io.segmentCount(); i++) {
+            int n = (int) io.segmentLength(i);
+            MemorySegment.copy(io.segment(i), ValueLayout.JAVA_BYTE, io.segmentOffset(i), expected, done, n);
+            done += n;
+        }
+        io.clearSegments();
+        r.expected = expected;
+        r.readBack = java.lang.foreign.Arena.ofAuto().allocate(bytes, 4096);
+        io.set(IoType.READ, slba, blocks, r);
+        io.addSegment(r.readBack);
+        submit(r);
+    }
+
     private void nextRange(NvmeRequest r) {
         while (r.rangeIndex < r.rangeCount) {
             int i = r.rangeIndex++;
@@ -240,6 +278,18 @@ final class SubmissionQueue implements Poller {
 
     void ioDone(NvmeRequest r, int status) {
         r.io.clearSegments();
+        if (r.expected != null) {
+            byte[] expected = r.expected;
+            MemorySegment got = r.readBack;
+            r.expected = null;
+            r.readBack = null;
+            if (status == BdevIo.SUCCESS) {
+                boolean same = MemorySegment.mismatch(MemorySegment.ofArray(expected), 0, expected.length, got, 0,
+                        expected.length) < 0;
+                finish(r, same ? Nvme.SUCCESS : Nvme.COMPARE_FAILURE | Nvme.DNR);
+                return;
+            }
+        }
         if (status == BdevIo.SUCCESS && r.rangeCount > 0) {
             nextRange(r);
             return;

@@ -129,6 +129,12 @@ class NvmeControllerTest {
             assertTrue(q.call.drain() > 0, "completions interrupt through the CQ's call eventfd");
             q.submit(Nvme.IO_FLUSH, 3, 1, 0, 0, 0, 0, 0);
             assertEquals(Nvme.SUCCESS, q.await(3));
+            // Compare against what was written: equal, then one byte off
+            q.submit(Nvme.IO_COMPARE, 4, 1, first, list, 100, 0, blocks - 1);
+            assertEquals(Nvme.SUCCESS, q.await(4));
+            h.ram.at(first + 700, 1).set(ValueLayout.JAVA_BYTE, 0, (byte) (data[700] ^ 1));
+            q.submit(Nvme.IO_COMPARE, 5, 1, first, list, 100, 0, blocks - 1);
+            assertEquals(Nvme.COMPARE_FAILURE, q.await(5));
         }
     }
 
