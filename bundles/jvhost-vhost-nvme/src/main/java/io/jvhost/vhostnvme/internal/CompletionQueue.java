@@ -28,6 +28,11 @@ final class CompletionQueue {
     private boolean phase = true;
     private int head;
     private boolean owed;
+    /** Completions posted since the last interrupt, and when the first of them was. */
+    private int pending;
+    private long firstPendingNanos;
+    /** Interrupt Coalescing feature (08h): bits 7:0 aggregation threshold (0-based), 15:8 time in 100 us. */
+    volatile int coalescing;
     /** Head written through the doorbell relay (session thread). */
     volatile int relayedHead;
     volatile EventFd call;
@@ -72,18 +77,31 @@ final class CompletionQueue {
         if (tail == 0) {
             phase = !phase;
         }
+        if (!owed) {
+            firstPendingNanos = coalescing != 0 ? System.nanoTime() : 0;
+        }
         owed = true;
+        pending++;
         return true;
     }
 
-    /** Interrupts the guest once for what was posted since the last call. */
-    void signal() {
+    /**
+     * Interrupts the guest once for what was posted since the last interrupt, unless Interrupt
+     * Coalescing says to wait for more entries or more time ({@code flush} sends it anyway).
+     */
+    void signal(boolean flush) {
+        int c = coalescing;
+        if (owed && c != 0 && !flush && pending < (c & 0xFF) + 1
+                && System.nanoTime() - firstPendingNanos < ((c >>> 8) & 0xFF) * 100_000L) {
+            return;
+        }
         if (owed) {
             owed = false;
+            pending = 0;
 
-            EventFd c = call;
-            if (interruptsEnabled && c != null) {
-                c.signal();
+            EventFd fd = call;
+            if (interruptsEnabled && fd != null) {
+                fd.signal();
             }
         }
     }

@@ -356,6 +356,11 @@ final class NvmeDevice implements VhostUserDevice {
 
     void setCoalescing(int v) {
         coalescing = v;
+        for (CompletionQueue cq : cqs) {
+            if (cq != null) {
+                cq.coalescing = v;
+            }
+        }
     }
 
     GuestMemory memory() {
@@ -377,6 +382,7 @@ final class NvmeDevice implements VhostUserDevice {
             return Nvme.INVALID_FIELD | Nvme.DNR;
         }
         cq.call = cqCalls[qid];
+        cq.coalescing = coalescing;
         cq.shadow = mapDoorbells();
         cqs[qid] = cq;
         return Nvme.SUCCESS;

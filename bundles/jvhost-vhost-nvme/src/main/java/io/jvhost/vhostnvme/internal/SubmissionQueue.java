@@ -68,7 +68,7 @@ final class SubmissionQueue implements Poller {
         if (!stopping) {
             work += take();
         }
-        cq.signal();
+        cq.signal(false);
         return work;
     }
 
@@ -331,7 +331,7 @@ final class SubmissionQueue implements Poller {
 
     @Override
     public boolean prepareToSleep() {
-        cq.signal();
+        cq.signal(true); // a sleeping controller never holds an interrupt back
         if (inFlight() > 0 || stopping) {
             return inFlight() == 0;
         }

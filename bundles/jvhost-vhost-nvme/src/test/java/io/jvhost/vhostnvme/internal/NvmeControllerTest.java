@@ -223,6 +223,42 @@ class NvmeControllerTest {
     }
 
     @Test
+    void interruptCoalescingHoldsTheInterruptUntilEnoughEntriesOrTimePassed() throws Exception {
+        start("busy-spin"); // a sleeping reactor never holds interrupts back
+        try (VhostUserNvme h = connect()) {
+            // aggregation threshold 4 entries (0-based 3), aggregation time 25.5 ms (255 x 100 us)
+            assertEquals(Nvme.SUCCESS, VhostUserNvme.status(h.admin(Nvme.ADMIN_SET_FEATURES, 0,
+                    Nvme.FEAT_INTERRUPT_COALESCING, 3 | 255 << 8, 0, 0)));
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 16);
+            long buf = h.ram.allocate(4096, 4096);
+            q.call.drain();
+            long t0 = System.nanoTime();
+            q.submit(Nvme.IO_READ, 1, 1, buf, 0, 0, 0, 0);
+            assertEquals(Nvme.SUCCESS, q.await(1)); // a polling driver sees the entry at once
+            while (q.call.drain() == 0) {
+                assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "the held interrupt never came");
+                Thread.onSpinWait();
+            }
+            long waited = System.nanoTime() - t0;
+            assertTrue(waited >= 20_000_000L, "one entry waits for the aggregation time: " + waited / 1000 + " us");
+            // three entries stay below the threshold: no interrupt yet; the fourth reaches it
+            for (int i = 0; i < 3; i++) {
+                q.submit(Nvme.IO_READ, 10 + i, 1, buf, 0, i, 0, 0);
+                assertEquals(Nvme.SUCCESS, q.await(10 + i));
+            }
+            t0 = System.nanoTime();
+            Thread.sleep(5);
+            assertEquals(0, q.call.drain(), "below the threshold and the time");
+            q.submit(Nvme.IO_READ, 13, 1, buf, 0, 3, 0, 0);
+            assertEquals(Nvme.SUCCESS, q.await(13));
+            while (q.call.drain() == 0) {
+                Thread.onSpinWait();
+            }
+            assertTrue(System.nanoTime() - t0 < 25_000_000L, "the threshold, not the time, sent it");
+        }
+    }
+
+    @Test
     void shouldSaveControllersWithTheirNamespaces() {
         start("interrupt");
         nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
