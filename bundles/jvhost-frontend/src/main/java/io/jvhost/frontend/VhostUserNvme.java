@@ -24,6 +24,7 @@ public final class VhostUserNvme implements AutoCloseable {
     /** Doorbell writes a hypervisor would have trapped (relayed with IO_CMD). */
     public long trappedDoorbells;
     private long shadowGpa = -1;
+    private GuestRam bar;
     private long eventIdxGpa = -1;
 
     public VhostUserNvme(Path socket) throws IOException {
@@ -66,6 +67,23 @@ public final class VhostUserNvme implements AutoCloseable {
         ram.at(shadowGpa, Nvme.PAGE).fill((byte) 0);
         ram.at(eventIdxGpa, Nvme.PAGE).fill((byte) 0);
         return admin(Nvme.ADMIN_DOORBELL_BUFFER_CONFIG, 0, 0, 0, shadowGpa, eventIdxGpa);
+    }
+
+    /**
+     * Shares a BAR page with the controller (NVME_SET_BAR_MR), as a hypervisor that maps the doorbell
+     * registers to memory does: doorbell writes then land there and are never trapped or relayed.
+     */
+    public void shareBar() {
+        bar = new GuestRam(2 * Nvme.PAGE, 0xFEB00000L);
+        bar.memory().fill((byte) 0);
+        var r = bar.region();
+        byte[] p = new byte[32];
+        MemorySegment m = MemorySegment.ofArray(p);
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r.guestPhysAddr());
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, r.size());
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, 16, r.userAddr());
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, 24, r.mmapOffset());
+        c.send(VhostNvme.SET_BAR_MR, 0, p, bar.fd().fd());
     }
 
     /** A queue pair as the Linux driver sets one up: CQ, then SQ, both physically contiguous. */
@@ -114,6 +132,11 @@ public final class VhostUserNvme implements AutoCloseable {
 
         /** Linux's nvme_dbbuf_update_and_check_event, then the (trapped) doorbell write if needed. */
         private void ring(int slot, int type, int old, int value) {
+            if (bar != null && shadowGpa < 0) {
+                // an MMIO write into the shared BAR: plain memory, nothing to trap
+                U32.setRelease(bar.memory(), 0x1000L + 4L * slot, value);
+                return;
+            }
             if (shadowGpa >= 0) {
                 MemorySegment m = ram.memory();
                 U32.setRelease(m, ram.offset(shadowGpa) + 4L * slot, value);
@@ -167,5 +190,8 @@ public final class VhostUserNvme implements AutoCloseable {
     @Override
     public void close() {
         frontend.close();
+        if (bar != null) {
+            bar.close();
+        }
     }
 }

@@ -60,6 +60,8 @@ final class NvmeDevice implements VhostUserDevice {
     private boolean writeCache = true;
     private int arbitration;
     private int coalescing;
+    /** Doorbell registers in a BAR page shared by the hypervisor, when it gave one. */
+    private BarDoorbells bar;
 
     NvmeDevice(String name, BdevRegistry bdevs, ReactorGroup reactors, CpuMask cpumask, int ioQueues,
             java.util.function.Supplier<DoorbellBufferHandler> doorbellHandler) {
@@ -236,8 +238,48 @@ final class NvmeDevice implements VhostUserDevice {
                 require(p, Nvme.SQE_BYTES);
                 return new Admin(this).execute(p);
             }
-            default -> throw new IllegalArgumentException("controller " + name + ": NVME_SET_BAR_MR is not supported;"
-                    + " use Doorbell Buffer Config or the doorbell relay");
+            default -> {
+                // one memory region {gpa, size, uaddr, mmap offset} with its fd: the BAR, doorbells at 1000h
+                require(p, 32);
+                if (fds.size() != 1) {
+                    throw new IllegalArgumentException("NVME_SET_BAR_MR needs one fd, got " + fds.size());
+                }
+                io.jvhost.virtio.MemoryRegion r = new io.jvhost.virtio.MemoryRegion(
+                        p.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), p.get(ValueLayout.JAVA_LONG_UNALIGNED, 8),
+                        p.get(ValueLayout.JAVA_LONG_UNALIGNED, 16), p.get(ValueLayout.JAVA_LONG_UNALIGNED, 24));
+                if (r.size() < BarDoorbells.DOORBELLS + 8L * (ioQueues + 1)) {
+                    throw new IllegalArgumentException("BAR region of " + r.size() + " bytes holds no doorbells for "
+                            + ioQueues + " queues");
+                }
+                GuestMemory m = GuestMemory.map(List.of(r), List.of(fds.get(0)));
+                long h = m.translate(r.guestPhysAddr(), r.size());
+                BarDoorbells old = bar;
+                bar = new BarDoorbells(m, m.segment(h), GuestMemory.offset(h));
+                if (old != null) {
+                    // queues polling the old page move over first
+                    refreshDoorbells();
+                    old.close();
+                } else {
+                    refreshDoorbells();
+                }
+                return null;
+            }
+        }
+    }
+
+    /** Points every queue at the doorbells in force: shadow pages, else the shared BAR, else the relay. */
+    private void refreshDoorbells() {
+        DoorbellBuffer d = mapDoorbells();
+        for (int q = 1; q <= ioQueues; q++) {
+            if (cqs[q] != null) {
+                cqs[q].shadow = d;
+            }
+        }
+        // queues read the reference each pass: wait one pass on each reactor so none reads the old page
+        for (int q = 1; q <= ioQueues; q++) {
+            if (cqs[q] != null) {
+                call(cqs[q].reactor, () -> { });
+            }
         }
     }
 
@@ -309,6 +351,10 @@ final class NvmeDevice implements VhostUserDevice {
     public synchronized void sessionEnded() {
         reset();
         enabled = false;
+        if (bar != null) {
+            bar.close(); // the next hypervisor brings its own BAR
+            bar = null;
+        }
     }
 
     /** Controller reset: every I/O queue deleted, shadow doorbells forgotten. */
@@ -516,9 +562,10 @@ final class NvmeDevice implements VhostUserDevice {
     private DoorbellBuffer mapDoorbells() {
         DoorbellBufferHandler h = doorbellHandler.get();
         if (shadowGpa < 0 || h == null) {
-            return null;
+            return bar;
         }
-        return h.map(memory, shadowGpa, eventIdxGpa);
+        DoorbellBuffer d = h.map(memory, shadowGpa, eventIdxGpa);
+        return d != null ? d : bar;
     }
 
     static int opcode(MemorySegment sqe) {
@@ -532,6 +579,10 @@ final class NvmeDevice implements VhostUserDevice {
             ns.descriptor.close();
         }
         namespaces = new Namespace[0];
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
         for (int i = 0; i < cqCalls.length; i++) {
             if (cqCalls[i] != null) {
                 cqCalls[i].close();

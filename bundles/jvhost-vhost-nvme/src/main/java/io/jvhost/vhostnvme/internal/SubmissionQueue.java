@@ -339,6 +339,9 @@ final class SubmissionQueue implements Poller {
         if (d == null) {
             return relayedTail == head;
         }
+        if (d instanceof BarDoorbells) {
+            return false; // register writes into a shared page wake nobody: such queues are polled without pause
+        }
         // ask the guest to ring for its next command, then look once more
         d.setSqEventIdx(qid, head);
         return d.sqTail(qid) == head;
