@@ -66,7 +66,7 @@ final class Admin {
 
     private int identify(int cns, int nsid) {
         switch (cns) {
-            case Nvme.CNS_CONTROLLER -> data = IdentifyData.controller(d.serial(), d.namespaces().size(),
+            case Nvme.CNS_CONTROLLER -> data = IdentifyData.controller(d.serial(), d.maxNamespaceId(),
                     d.offersDoorbellBuffer(),
                     d.namespaces().stream().anyMatch(n -> n.flush));
             case Nvme.CNS_NAMESPACE -> {

@@ -92,8 +92,13 @@ final class NvmeDevice implements VhostUserDevice {
         BdevEventListener listener = new BdevEventListener() {
             @Override
             public void removed(Bdev b) {
-                LOG.warn("controller {}: namespace {} (bdev {}) was removed; its commands now fail", name, nsid,
-                        b.name());
+                LOG.warn("controller {}: bdev {} was removed; detaching namespace {}", name, b.name(), nsid);
+                removeNamespace(nsid);
+            }
+
+            @Override
+            public void resized(Bdev b, long oldBlockCount, long newBlockCount) {
+                namespaceChanged(nsid); // Identify Namespace now reports the new size
             }
         };
         Namespace ns = new Namespace(nsid, bdevs.open(bdev, OpenMode.WRITE_SHARED, "vhost-nvme " + name + " ns "
@@ -147,12 +152,59 @@ final class NvmeDevice implements VhostUserDevice {
         return nsid >= 1 && nsid <= t.length ? t[nsid - 1] : null;
     }
 
+    /** NN of Identify Controller: the highest namespace id there has been (ids are not reused). */
+    int maxNamespaceId() {
+        return namespaces.length;
+    }
+
     boolean isAttached(Namespace ns) {
         return namespace(ns.nsid) == ns;
     }
 
     List<Namespace> namespaces() {
-        return List.of(namespaces);
+        List<Namespace> out = new java.util.ArrayList<>();
+        for (Namespace ns : namespaces) {
+            if (ns != null) {
+                out.add(ns);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Control thread: namespace {@code nsid} goes away (its bdev was deleted). New commands get
+     * Invalid Namespace at once; each queue lets go of its bdev channel once the commands in flight
+     * on it finished; then the bdev is released and the change announced.
+     */
+    void removeNamespace(int nsid) {
+        Namespace ns;
+        synchronized (this) {
+            Namespace[] t = namespaces;
+            if (nsid < 1 || nsid > t.length || t[nsid - 1] == null) {
+                return;
+            }
+            ns = t[nsid - 1];
+            Namespace[] next = t.clone();
+            next[nsid - 1] = null;
+            namespaces = next;
+        }
+        for (SubmissionQueue sq : sqs.clone()) {
+            if (sq == null) {
+                continue;
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            while (!Boolean.TRUE.equals(callValue(sq.cq.reactor, () -> sq.releaseNamespace(ns)))
+                    && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        ns.descriptor.close();
+        namespaceChanged(nsid);
     }
 
     // --- vhost-user ---
@@ -576,7 +628,9 @@ final class NvmeDevice implements VhostUserDevice {
     synchronized void close() {
         reset();
         for (Namespace ns : namespaces) {
-            ns.descriptor.close();
+            if (ns != null) {
+                ns.descriptor.close();
+            }
         }
         namespaces = new Namespace[0];
         if (bar != null) {

@@ -355,6 +355,24 @@ final class SubmissionQueue implements Poller {
         }
     }
 
+    /** Reactor thread: closes the channel to a detached namespace; false while commands on it are in flight. */
+    boolean releaseNamespace(Namespace ns) {
+        int i = ns.nsid - 1;
+        if (i >= seen.length || seen[i] != ns) {
+            return true;
+        }
+        IoChannel ch = channels[i];
+        if (ch != null && ch.inFlight() > 0) {
+            return false;
+        }
+        if (ch != null) {
+            ch.close();
+        }
+        channels[i] = null;
+        seen[i] = null;
+        return true;
+    }
+
     /** Reactor thread, once nothing is in flight: releases the bdev channels. */
     void close() {
         for (IoChannel ch : channels) {

@@ -271,6 +271,41 @@ class NvmeControllerTest {
     }
 
     @Test
+    void shouldServeSeveralQueuesAndLetANamespaceGoWhileTheGuestRuns() throws Exception {
+        start("interrupt");
+        nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
+                "bdev_name", "Malloc1"))));
+        try (VhostUserNvme h = connect()) {
+            VhostUserNvme.IoQueue q1 = h.createQueuePair(1, 16);
+            VhostUserNvme.IoQueue q2 = h.createQueuePair(2, 16);
+            long buf = h.ram.allocate(4096, 4096);
+            for (int i = 0; i < 20; i++) {
+                VhostUserNvme.IoQueue q = i % 2 == 0 ? q1 : q2;
+                q.submit(Nvme.IO_WRITE, i, 1 + i % 2, buf, 0, i * 8, 0, 7);
+                assertEquals(Nvme.SUCCESS, q.await(i), "command " + i);
+            }
+            int before = h.frontend.configChanges();
+            bdevs.unregister("Malloc1", true).get();
+            assertTrue(bdevs.find("Malloc1").isEmpty(), "the bdev is gone, namespace 2 let it go");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (h.frontend.configChanges() == before && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(h.frontend.configChanges() > before, "the hypervisor is told");
+            byte[] log = h.admin(Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF, Nvme.LOG_CHANGED_NAMESPACES | 1023 << 16, 0, 0, 0);
+            assertEquals(2, MemorySegment.ofArray(log).get(ValueLayout.JAVA_INT_UNALIGNED, 16));
+            assertEquals(Nvme.INVALID_NAMESPACE, VhostUserNvme.status(h.admin(Nvme.ADMIN_IDENTIFY, 2,
+                    Nvme.CNS_NAMESPACE, 0, 0, 0)));
+            q2.submit(Nvme.IO_READ, 40, 2, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.INVALID_NAMESPACE, q2.await(40));
+            q2.submit(Nvme.IO_READ, 41, 1, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.SUCCESS, q2.await(41), "namespace 1 goes on");
+            q1.submit(Nvme.IO_READ, 42, 1, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.SUCCESS, q1.await(42));
+        }
+    }
+
+    @Test
     void shouldSaveControllersWithTheirNamespaces() {
         start("interrupt");
         nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
