@@ -42,3 +42,12 @@ guest_measure() {
 ios, iops, cpu = $ios, $iops, $after - $before
 print('{\"bench\":\"$bench\",\"$key\":\"$label\",\"guest_iops\":%d,\"ios\":%d,\"backend_cpu_s\":%.2f,\"backend_cpu_us_per_io\":%.3f}' % (iops, ios, cpu, cpu * 1e6 / max(ios, 1)))"
 }
+
+# start_jvhost CONFIG IDLE: jvhost on core 0 with CONFIG and idle strategy IDLE, sockets in $work;
+# sets $backend_pid once it is ready (the caller's trap stops it).
+start_jvhost() {
+  taskset -c 0 "$here/jvhost" --headless --config "$1" -S "$work" -r none --idle "$2" > "$work/jvhost.log" 2>&1 &
+  backend_pid=$!
+  for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
+  grep -q 'jvhost ready' "$work/jvhost.log" || { echo "bench: jvhost did not start:" >&2; cat "$work/jvhost.log" >&2; exit 1; }
+}

@@ -21,11 +21,8 @@ cat > "$work/jv.json" <<'JSON'
  {"subsystem":"vhost_nvme","config":[{"method":"vhost_create_nvme_controller","params":{"ctrlr":"nvme0","io_queues":1}},
    {"method":"vhost_nvme_controller_add_ns","params":{"ctrlr":"nvme0","bdev_name":"Null0"}}]}]}
 JSON
-taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" -r none --idle busy-spin \
-  > "$work/jvhost.log" 2>&1 &
-backend_pid=$!
-for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
-grep -q 'jvhost ready' "$work/jvhost.log" || { echo "bench: jvhost did not start:" >&2; cat "$work/jvhost.log" >&2; exit 1; }
+. "$here/bench/lib.sh"
+start_jvhost "$work/jv.json" busy-spin
 run() { taskset -c 1 "$here/jvhost" blkperf --depth 32 --time "$secs" --json "$@" | tee -a "$work/results.jsonl"; }
 for _ in $(seq "$rounds"); do
   run --socket "$work/blk0" --label vhost-blk

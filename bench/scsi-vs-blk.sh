@@ -19,11 +19,8 @@ cat > "$work/jv.json" <<'JSON'
  {"subsystem":"vhost_scsi","config":[{"method":"vhost_create_scsi_controller","params":{"ctrlr":"scsi0","num_queues":1}},
    {"method":"vhost_scsi_controller_add_target","params":{"ctrlr":"scsi0","scsi_target_num":0,"bdev_name":"Null0"}}]}]}
 JSON
-taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" -r none --idle "${IDLE:-busy-spin}" \
-  > "$work/jvhost.log" 2>&1 &
-backend_pid=$!
-for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
-grep -q 'jvhost ready' "$work/jvhost.log" || { echo "bench: jvhost did not start:" >&2; cat "$work/jvhost.log" >&2; exit 1; }
+. "$here/bench/lib.sh"
+start_jvhost "$work/jv.json" "${IDLE:-busy-spin}"
 for _ in $(seq "$rounds"); do
   for rw in randread randwrite; do
     taskset -c 1 "$here/jvhost" blkperf --socket "$work/blk0" --rw "$rw" --depth 32 --time "$secs" \

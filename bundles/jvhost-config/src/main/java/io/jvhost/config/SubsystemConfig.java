@@ -21,4 +21,12 @@ public interface SubsystemConfig {
 
     /** {@code [{"method": .., "params": {..}}, ..]} for the current state. */
     List<Map<String, Object>> config();
+
+    /** One entry of a subsystem's config: {@code {"method": method, "params": params}}. */
+    static java.util.Map<String, Object> call(String method, java.util.Map<String, Object> params) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("method", method);
+        m.put("params", params);
+        return m;
+    }
 }

@@ -49,10 +49,7 @@ public interface VhostController {
         params.put("ctrlr", name());
         params.put("delay_base_us", coalescingDelayBaseUs());
         params.put("iops_threshold", coalescingIopsThreshold());
-        Map<String, Object> call = new java.util.LinkedHashMap<>();
-        call.put("method", "vhost_controller_set_coalescing");
-        call.put("params", params);
-        return call;
+        return io.jvhost.config.SubsystemConfig.call("vhost_controller_set_coalescing", params);
     }
 
     /** Tells the connected front-end that config space changed (e.g. capacity). */

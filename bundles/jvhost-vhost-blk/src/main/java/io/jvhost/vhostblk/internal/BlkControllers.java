@@ -126,10 +126,7 @@ public final class BlkControllers implements SubsystemConfig {
         List<Map<String, Object>> out = new ArrayList<>();
         synchronized (mine) {
             for (Map.Entry<String, Map<String, Object>> e : mine.entrySet()) {
-                Map<String, Object> call = new LinkedHashMap<>();
-                call.put("method", "vhost_create_blk_controller");
-                call.put("params", e.getValue());
-                out.add(call);
+                out.add(SubsystemConfig.call("vhost_create_blk_controller", e.getValue()));
                 controllers.find(e.getKey()).map(VhostController::coalescingConfig).ifPresent(out::add);
             }
         }

@@ -160,23 +160,16 @@ public final class NvmeControllers implements SubsystemConfig {
             all = new ArrayList<>(mine.entrySet());
         }
         for (Map.Entry<String, Created> e : all) {
-            out.add(call("vhost_create_nvme_controller", e.getValue().params()));
+            out.add(SubsystemConfig.call("vhost_create_nvme_controller", e.getValue().params()));
             controllers.find(e.getKey()).map(VhostController::coalescingConfig).ifPresent(out::add);
             for (Namespace ns : e.getValue().device().namespaces()) {
                 Map<String, Object> params = new LinkedHashMap<>();
                 params.put("ctrlr", e.getKey());
                 params.put("bdev_name", ns.bdev.name());
-                out.add(call("vhost_nvme_controller_add_ns", params));
+                out.add(SubsystemConfig.call("vhost_nvme_controller_add_ns", params));
             }
         }
         return out;
-    }
-
-    private static Map<String, Object> call(String method, Map<String, Object> params) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", method);
-        m.put("params", params);
-        return m;
     }
 
     @Descriptor("Create a vhost-user NVMe controller with IO_QUEUES I/O queue pairs")

@@ -201,7 +201,7 @@ public final class ScsiControllers implements SubsystemConfig {
             all = new ArrayList<>(mine.entrySet());
         }
         for (Map.Entry<String, Created> e : all) {
-            out.add(call("vhost_create_scsi_controller", e.getValue().params()));
+            out.add(SubsystemConfig.call("vhost_create_scsi_controller", e.getValue().params()));
             controllers.find(e.getKey()).map(io.jvhost.vhostuser.VhostController::coalescingConfig).ifPresent(out::add);
             ScsiTarget[] t = e.getValue().device().targets();
             for (int i = 0; i < t.length; i++) {
@@ -217,19 +217,12 @@ public final class ScsiControllers implements SubsystemConfig {
                     }
                     params.put("bdev_name", lun.bdev());
                     // luns() lists LUN 0 first, and a target without LUN 0 does not exist
-                    out.add(call(lun.lun() == 0 ? "vhost_scsi_controller_add_target" : "vhost_scsi_controller_add_lun",
+                    out.add(SubsystemConfig.call(lun.lun() == 0 ? "vhost_scsi_controller_add_target" : "vhost_scsi_controller_add_lun",
                             params));
                 }
             }
         }
         return out;
-    }
-
-    private static Map<String, Object> call(String method, Map<String, Object> params) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", method);
-        m.put("params", params);
-        return m;
     }
 
     @Descriptor("Create a vhost-user-scsi controller with no targets; the socket is NAME in the socket directory")
