@@ -130,6 +130,28 @@ public final class VhostUserNvme implements AutoCloseable {
             ring(2 * qid, 1, old, sqTail);
         }
 
+        /**
+         * Queues a command whose data is described by an SGL: SGL1 is a descriptor of {@code type}
+         * (data block, segment, last segment) at {@code address} of {@code length} bytes.
+         */
+        public void submitSgl(int opcode, int cid, int nsid, long address, int length, int type, int cdw10, int cdw11,
+                int cdw12) {
+            long at = ram.offset(sqGpa) + (long) sqTail * Nvme.SQE_BYTES;
+            Sqe.write(ram.memory(), at, opcode, cid, nsid, address, (length & 0xFFFFFFFFL) | (long) (type << 4) << 56,
+                    cdw10, cdw11, cdw12);
+            ram.memory().set(ValueLayout.JAVA_BYTE, at + Sqe.FLAGS, (byte) 0x40); // PSDT 01b: SGL for data
+            int old = sqTail;
+            sqTail = (sqTail + 1) % size;
+            ring(2 * qid, 1, old, sqTail);
+        }
+
+        /** Writes an SGL descriptor at {@code gpa} (for lists). */
+        public void sglDescriptor(long gpa, long address, int length, int type) {
+            MemorySegment d = ram.at(gpa, 16);
+            d.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, address);
+            d.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, (length & 0xFFFFFFFFL) | (long) (type << 4) << 56);
+        }
+
         /** Linux's nvme_dbbuf_update_and_check_event, then the (trapped) doorbell write if needed. */
         private void ring(int slot, int type, int old, int value) {
             if (bar != null && shadowGpa < 0) {

@@ -18,12 +18,17 @@ public final class Nvme {
     public static final int SUCCESS = 0x000, INVALID_OPCODE = 0x001, INVALID_FIELD = 0x002, CID_CONFLICT = 0x003,
             DATA_TRANSFER_ERROR = 0x004, INTERNAL_ERROR = 0x006, ABORTED_BY_REQUEST = 0x007,
             ABORTED_SQ_DELETION = 0x008, INVALID_NAMESPACE = 0x00B, COMMAND_SEQUENCE_ERROR = 0x00C,
-            INVALID_SGL_DESCRIPTOR = 0x00D, INVALID_PRP_OFFSET = 0x013, LBA_OUT_OF_RANGE = 0x080,
+            INVALID_SGL_DESCRIPTOR = 0x00D, INVALID_SGL_COUNT = 0x00E, DATA_SGL_LENGTH_INVALID = 0x00F,
+            SGL_TYPE_INVALID = 0x011, INVALID_PRP_OFFSET = 0x013, LBA_OUT_OF_RANGE = 0x080,
             CAPACITY_EXCEEDED = 0x081, NAMESPACE_NOT_READY = 0x082;
     public static final int INVALID_CQ = 0x100, INVALID_QUEUE_ID = 0x101, INVALID_QUEUE_SIZE = 0x102,
             ASYNC_EVENT_LIMIT = 0x105, INVALID_FIRMWARE_SLOT = 0x106, INVALID_LOG_PAGE = 0x109,
             INVALID_QUEUE_DELETION = 0x10C, FEATURE_NOT_SAVEABLE = 0x10D;
     public static final int WRITE_FAULT = 0x280, UNRECOVERED_READ_ERROR = 0x281, COMPARE_FAILURE = 0x285;
+    /** SGL descriptor types (identifier bits 7:4). */
+    public static final int SGL_DATA_BLOCK = 0x0, SGL_BIT_BUCKET = 0x1, SGL_SEGMENT = 0x2, SGL_LAST_SEGMENT = 0x3;
+    /** SGL descriptor size. */
+    public static final int SGL_DESCRIPTOR_BYTES = 16;
     /** Do Not Retry, OR-ed into a status for errors that will fail again. */
     public static final int DNR = 0x4000;
 

@@ -40,6 +40,7 @@ final class IdentifyData {
         s.set(U32, 516, namespaces); // number of namespaces
         s.set(U16, 520, (short) (1 | 1 << 2 | 1 << 3)); // ONCS: compare, dataset management, write zeroes
         d[525] = (byte) (writeCache ? 1 : 0); // volatile write cache present
+        s.set(U32, 536, 1); // SGLS: SGLs for data, no alignment requirement
         ascii(d, 768, 256, "nqn.2026-11.io.jvhost:" + serial);
         return d;
     }

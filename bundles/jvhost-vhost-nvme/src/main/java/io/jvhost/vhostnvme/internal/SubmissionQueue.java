@@ -103,8 +103,8 @@ final class SubmissionQueue implements Poller {
             finish(r, Nvme.INVALID_NAMESPACE | Nvme.DNR);
             return;
         }
-        if (Sqe.psdt(ring, at) != 0) {
-            finish(r, Nvme.INVALID_FIELD | Nvme.DNR); // SGLS is 0 in Identify: PRPs only
+        if (Sqe.psdt(ring, at) > 1) {
+            finish(r, Nvme.INVALID_FIELD | Nvme.DNR); // SGLs with a metadata SGL are not offered
             return;
         }
         BdevIo io = r.io;
@@ -117,7 +117,7 @@ final class SubmissionQueue implements Poller {
                     return;
                 }
                 io.set(opcode == Nvme.IO_READ ? IoType.READ : IoType.WRITE, slba, blocks, r);
-                int s = Prps.add(memory, io, Sqe.prp1(ring, at), Sqe.prp2(ring, at), (long) blocks * ns.blockSize);
+                int s = data(io, at, (long) blocks * ns.blockSize);
                 if (s != Nvme.SUCCESS) {
                     io.clearSegments();
                     finish(r, s | Nvme.DNR);
@@ -160,7 +160,7 @@ final class SubmissionQueue implements Poller {
         }
         BdevIo io = r.io;
         io.set(IoType.READ, 0, 0, r);
-        int s = Prps.add(memory, io, Sqe.prp1(ring, at), Sqe.prp2(ring, at), 16L * count);
+        int s = data(io, at, 16L * count);
         if (s != Nvme.SUCCESS) {
             io.clearSegments();
             finish(r, s | Nvme.DNR);
@@ -210,7 +210,7 @@ final class SubmissionQueue implements Poller {
         }
         BdevIo io = r.io;
         io.set(IoType.READ, slba, blocks, r);
-        int s = Prps.add(memory, io, Sqe.prp1(ring, at), Sqe.prp2(ring, at), bytes);
+        int s = data(io, at, bytes);
         if (s != Nvme.SUCCESS) {
             io.clearSegments();
             finish(r, s | Nvme.DNR);
@@ -229,6 +229,12 @@ final class SubmissionQueue implements Poller {
         io.set(IoType.READ, slba, blocks, r);
         io.addSegment(r.readBack);
         submit(r);
+    }
+
+    /** The command's data: PRPs (PSDT 00b) or an SGL (01b), added to {@code io}; returns an NVMe status. */
+    private int data(BdevIo io, long at, long bytes) {
+        return Sqe.psdt(ring, at) == 0 ? Prps.add(memory, io, Sqe.prp1(ring, at), Sqe.prp2(ring, at), bytes)
+                : Sgls.add(memory, io, ring, at + Sqe.PRP1, bytes);
     }
 
     private void nextRange(NvmeRequest r) {

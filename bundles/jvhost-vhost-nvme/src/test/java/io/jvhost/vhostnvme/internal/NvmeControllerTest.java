@@ -306,6 +306,51 @@ class NvmeControllerTest {
     }
 
     @Test
+    void shouldMoveDataThroughSgls() throws Exception {
+        start("interrupt");
+        try (VhostUserNvme h = connect()) {
+            byte[] ctrl = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_CONTROLLER, 0, 0, 0);
+            assertEquals(1, MemorySegment.ofArray(ctrl).get(ValueLayout.JAVA_INT_UNALIGNED, 16 + 536) & 3, "SGLS");
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 16);
+            byte[] data = new byte[8192];
+            new Random(4).nextBytes(data);
+            // write from two scattered 4 KiB blocks through a Last Segment list
+            long a = h.ram.allocate(4096, 4096);
+            long b = h.ram.allocate(4096 * 3, 4096) + 8192;
+            MemorySegment.copy(data, 0, h.ram.at(a, 4096), ValueLayout.JAVA_BYTE, 0, 4096);
+            MemorySegment.copy(data, 4096, h.ram.at(b, 4096), ValueLayout.JAVA_BYTE, 0, 4096);
+            long list = h.ram.allocate(64, 64);
+            q.sglDescriptor(list, a, 4096, Nvme.SGL_DATA_BLOCK);
+            q.sglDescriptor(list + 16, b, 4096, Nvme.SGL_DATA_BLOCK);
+            q.submitSgl(Nvme.IO_WRITE, 1, 1, list, 32, Nvme.SGL_LAST_SEGMENT, 64, 0, 15);
+            assertEquals(Nvme.SUCCESS, q.await(1));
+            // read back into one buffer through a Segment that chains to a Last Segment
+            long back = h.ram.allocate(8192, 4096);
+            long seg1 = h.ram.allocate(64, 64);
+            long seg2 = h.ram.allocate(64, 64);
+            q.sglDescriptor(seg1, back, 4096, Nvme.SGL_DATA_BLOCK);
+            q.sglDescriptor(seg1 + 16, seg2, 16, Nvme.SGL_LAST_SEGMENT);
+            q.sglDescriptor(seg2, back + 4096, 4096, Nvme.SGL_DATA_BLOCK);
+            q.submitSgl(Nvme.IO_READ, 2, 1, seg1, 32, Nvme.SGL_SEGMENT, 64, 0, 15);
+            assertEquals(Nvme.SUCCESS, q.await(2));
+            assertArrayEquals(data, h.ram.at(back, 8192).toArray(ValueLayout.JAVA_BYTE));
+            q.submitSgl(Nvme.IO_READ, 3, 1, back, 8192, Nvme.SGL_DATA_BLOCK, 64, 0, 15);
+            assertEquals(Nvme.SUCCESS, q.await(3), "one data block");
+            // bad SGLs
+            q.submitSgl(Nvme.IO_READ, 4, 1, back, 8192, Nvme.SGL_BIT_BUCKET, 64, 0, 15);
+            assertEquals(Nvme.SGL_TYPE_INVALID, q.await(4));
+            q.submitSgl(Nvme.IO_READ, 5, 1, back, 4096, Nvme.SGL_DATA_BLOCK, 64, 0, 15);
+            assertEquals(Nvme.DATA_SGL_LENGTH_INVALID, q.await(5), "8 KiB into 4 KiB");
+            q.submitSgl(Nvme.IO_READ, 6, 1, 1L << 40, 8192, Nvme.SGL_DATA_BLOCK, 64, 0, 15);
+            assertEquals(Nvme.DATA_TRANSFER_ERROR, q.await(6));
+            q.sglDescriptor(seg1 + 16, seg1, 32, Nvme.SGL_SEGMENT); // a list that chains to itself
+            q.submitSgl(Nvme.IO_READ, 7, 1, seg1, 32, Nvme.SGL_SEGMENT, 64, 0, 15);
+            int s = q.await(7);
+            assertTrue(s == Nvme.INVALID_SGL_COUNT || s == Nvme.INVALID_SGL_DESCRIPTOR, "status 0x" + Integer.toHexString(s));
+        }
+    }
+
+    @Test
     void shouldSaveControllersWithTheirNamespaces() {
         start("interrupt");
         nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
