@@ -156,7 +156,7 @@ public final class VhostUserNvme implements AutoCloseable {
         private void ring(int slot, int type, int old, int value) {
             if (bar != null && shadowGpa < 0) {
                 // an MMIO write into the shared BAR: plain memory, nothing to trap
-                U32.setRelease(bar.memory(), 0x1000L + 4L * slot, value);
+                U32.setRelease(bar.memory(), io.jvhost.nvme.Registers.DOORBELLS + 4L * slot, value);
                 return;
             }
             if (shadowGpa >= 0) {

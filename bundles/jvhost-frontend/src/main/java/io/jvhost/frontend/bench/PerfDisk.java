@@ -51,8 +51,9 @@ interface PerfDisk extends AutoCloseable {
             throw new IOException("the controller has no namespace 1");
         }
         var id = java.lang.foreign.MemorySegment.ofArray(ns).asSlice(16);
-        long nsBlocks = id.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        int lbaSize = 1 << ((id.get(ValueLayout.JAVA_INT_UNALIGNED, 128) >>> 16) & 0xFF);
+        long nsBlocks = id.get(ValueLayout.JAVA_LONG_UNALIGNED, io.jvhost.nvme.Identify.NSZE);
+        int lbaSize = 1 << io.jvhost.nvme.Identify.lbads(id.get(ValueLayout.JAVA_INT_UNALIGNED,
+                io.jvhost.nvme.Identify.LBAF0));
         if (bs % lbaSize != 0 || bs > 128 * 1024) {
             throw new IllegalArgumentException("--bs must be a multiple of the namespace's " + lbaSize
                     + "-byte blocks and at most 128 KiB");

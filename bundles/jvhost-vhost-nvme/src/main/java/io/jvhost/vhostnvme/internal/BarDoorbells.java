@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
  * EventIdx, so nothing is published back.
  */
 final class BarDoorbells implements DoorbellBuffer, AutoCloseable {
-    static final long DOORBELLS = 0x1000;
+    static final long DOORBELLS = io.jvhost.nvme.Registers.DOORBELLS;
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
     private final GuestMemory mapping;
     private final MemorySegment bar;
@@ -27,12 +27,12 @@ final class BarDoorbells implements DoorbellBuffer, AutoCloseable {
 
     @Override
     public int sqTail(int qid) {
-        return (int) U32.getAcquire(bar, base + DOORBELLS + 8L * qid);
+        return (int) U32.getAcquire(bar, base + io.jvhost.nvme.Registers.sqTailDoorbell(qid));
     }
 
     @Override
     public int cqHead(int qid) {
-        return (int) U32.getAcquire(bar, base + DOORBELLS + 8L * qid + 4);
+        return (int) U32.getAcquire(bar, base + io.jvhost.nvme.Registers.cqHeadDoorbell(qid));
     }
 
     @Override

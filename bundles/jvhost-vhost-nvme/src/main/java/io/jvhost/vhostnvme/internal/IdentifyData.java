@@ -1,5 +1,6 @@
 package io.jvhost.vhostnvme.internal;
 
+import io.jvhost.nvme.Identify;
 import io.jvhost.nvme.Nvme;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,29 +20,30 @@ final class IdentifyData {
     static byte[] controller(String serial, int namespaces, boolean doorbellBuffer, boolean writeCache) {
         byte[] d = new byte[Nvme.PAGE];
         MemorySegment s = MemorySegment.ofArray(d);
-        s.set(U16, 0, (short) 0x1d0f); // PCI vendor id, as a virtual device would report one
-        s.set(U16, 2, (short) 0x1d0f);
-        ascii(d, 4, 20, serial);
-        ascii(d, 24, 40, "jvhost NVMe controller");
-        ascii(d, 64, 8, "0.1");
-        d[72] = 6; // recommended arbitration burst
-        d[77] = MDTS;
-        s.set(U16, 78, (short) 1); // controller id
-        s.set(U32, 80, 0x00010400); // version 1.4
-        s.set(U16, 256, (short) (doorbellBuffer ? 1 << 8 : 0)); // OACS: Doorbell Buffer Config
-        d[258] = 3; // abort command limit (0-based)
-        d[259] = 3; // asynchronous event request limit (0-based)
-        d[260] = 0x02; // firmware: slot 1 only, read only
-        d[261] = 0x02; // log page attributes: extended data for Get Log Page
-        MemorySegment.ofArray(d).set(ValueLayout.JAVA_INT_UNALIGNED, 92, 1 << 8); // OAES: namespace attribute notices
-        d[262] = 0; // error log page entries (0-based)
-        d[512] = 0x66; // SQ entry size: 64 bytes
-        d[513] = 0x44; // CQ entry size: 16 bytes
-        s.set(U32, 516, namespaces); // number of namespaces
-        s.set(U16, 520, (short) (1 | 1 << 2 | 1 << 3)); // ONCS: compare, dataset management, write zeroes
-        d[525] = (byte) (writeCache ? 1 : 0); // volatile write cache present
-        s.set(U32, 536, 1); // SGLS: SGLs for data, no alignment requirement
-        ascii(d, 768, 256, "nqn.2026-11.io.jvhost:" + serial);
+        s.set(U16, Identify.VID, (short) 0x1d0f); // PCI vendor id, as a virtual device would report one
+        s.set(U16, Identify.SSVID, (short) 0x1d0f);
+        ascii(d, Identify.SN, Identify.SN_BYTES, serial);
+        ascii(d, Identify.MN, Identify.MN_BYTES, "jvhost NVMe controller");
+        ascii(d, Identify.FR, Identify.FR_BYTES, "0.1");
+        d[Identify.RAB] = 6; // recommended arbitration burst
+        d[Identify.MDTS] = MDTS;
+        s.set(U16, Identify.CNTLID, (short) 1);
+        s.set(U32, Identify.VER, 0x00010400); // 1.4
+        s.set(U32, Identify.OAES, Identify.OAES_NAMESPACE_ATTRIBUTE);
+        s.set(U16, Identify.OACS, (short) (doorbellBuffer ? Identify.OACS_DOORBELL_BUFFER_CONFIG : 0));
+        d[Identify.ACL] = 3; // abort command limit (0-based)
+        d[Identify.AERL] = 3; // asynchronous event request limit (0-based)
+        d[Identify.FRMW] = 0x02; // firmware: slot 1 only, read only
+        d[Identify.LPA] = 0x02; // log page attributes: extended data for Get Log Page
+        d[Identify.ELPE] = 0; // error log page entries (0-based)
+        d[Identify.SQES] = 0x66; // SQ entry size: 64 bytes
+        d[Identify.CQES] = 0x44; // CQ entry size: 16 bytes
+        s.set(U32, Identify.NN, namespaces);
+        s.set(U16, Identify.ONCS, (short) (Identify.ONCS_COMPARE | Identify.ONCS_DATASET_MANAGEMENT
+                | Identify.ONCS_WRITE_ZEROES));
+        d[Identify.VWC] = (byte) (writeCache ? 1 : 0); // volatile write cache present
+        s.set(U32, Identify.SGLS, 1); // SGLs for data, no alignment requirement
+        ascii(d, Identify.SUBNQN, Identify.SUBNQN_BYTES, "nqn.2026-11.io.jvhost:" + serial);
         return d;
     }
 
@@ -49,15 +51,14 @@ final class IdentifyData {
         byte[] d = new byte[Nvme.PAGE];
         MemorySegment s = MemorySegment.ofArray(d);
         long blocks = ns.bdev.blockCount();
-        s.set(U64, 0, blocks); // size
-        s.set(U64, 8, blocks); // capacity
-        s.set(U64, 16, blocks); // utilization
-        d[24] = (byte) (ns.unmap ? 1 : 0); // thin provisioning
-        d[25] = 0; // one LBA format
-        d[26] = 0; // format 0 in use
-        byte[] nguid = uuidBytes(ns.bdev.uuid());
-        System.arraycopy(nguid, 0, d, 104, 16); // NGUID
-        s.set(U32, 128, (Integer.numberOfTrailingZeros(ns.blockSize) & 0xFF) << 16); // LBA format 0: LBADS
+        s.set(U64, Identify.NSZE, blocks);
+        s.set(U64, Identify.NCAP, blocks);
+        s.set(U64, Identify.NUSE, blocks);
+        d[Identify.NSFEAT] = (byte) (ns.unmap ? 1 : 0); // thin provisioning
+        d[Identify.NLBAF] = 0; // one LBA format
+        d[Identify.FLBAS] = 0; // format 0 in use
+        System.arraycopy(uuidBytes(ns.bdev.uuid()), 0, d, Identify.NGUID, 16);
+        s.set(U32, Identify.LBAF0, (Integer.numberOfTrailingZeros(ns.blockSize) & 0xFF) << 16); // LBADS
         return d;
     }
 
@@ -75,8 +76,8 @@ final class IdentifyData {
 
     static byte[] descriptors(Namespace ns) {
         byte[] d = new byte[Nvme.PAGE];
-        d[0] = 0x03; // NIDT: UUID
-        d[1] = 16;
+        d[0] = Identify.NIDT_UUID;
+        d[1] = Identify.NIDL_UUID;
         System.arraycopy(uuidBytes(ns.bdev.uuid()), 0, d, 4, 16);
         return d;
     }
