@@ -86,6 +86,18 @@ public final class VhostUserNvme implements AutoCloseable {
         c.send(VhostNvme.SET_BAR_MR, 0, p, bar.fd().fd());
     }
 
+    /** Forwards a 64-byte admin command as the hypervisor does; returns the completion and its data. */
+    public byte[] forwardAdmin(byte[] sqe) throws IOException {
+        return c.call(VhostNvme.ADMIN, sqe);
+    }
+
+    /** The driver side of queue pair {@code qid} that was created through the admin queue at these addresses. */
+    public IoQueue attachQueuePair(int qid, int size, long sqGpa, long cqGpa) {
+        IoQueue q = new IoQueue(qid, size, sqGpa, cqGpa);
+        setCqCall(qid, q.call);
+        return q;
+    }
+
     /** A queue pair as the Linux driver sets one up: CQ, then SQ, both physically contiguous. */
     public IoQueue createQueuePair(int qid, int size) throws IOException {
         IoQueue q = new IoQueue(qid, size);
@@ -114,10 +126,15 @@ public final class VhostUserNvme implements AutoCloseable {
         private boolean phase = true;
 
         IoQueue(int qid, int size) {
+            this(qid, size, ram.allocate((long) size * Nvme.SQE_BYTES, Nvme.PAGE),
+                    ram.allocate((long) size * Nvme.CQE_BYTES, Nvme.PAGE));
+        }
+
+        IoQueue(int qid, int size, long sqGpa, long cqGpa) {
             this.qid = qid;
             this.size = size;
-            this.sqGpa = ram.allocate((long) size * Nvme.SQE_BYTES, Nvme.PAGE);
-            this.cqGpa = ram.allocate((long) size * Nvme.CQE_BYTES, Nvme.PAGE);
+            this.sqGpa = sqGpa;
+            this.cqGpa = cqGpa;
             ram.at(cqGpa, (long) size * Nvme.CQE_BYTES).fill((byte) 0);
         }
 

@@ -9,7 +9,12 @@ import io.jvhost.bdev.core.internal.BdevRegistryImpl;
 import io.jvhost.bdev.malloc.internal.MallocBackend;
 import io.jvhost.bdev.spi.BdevSpec;
 import io.jvhost.config.Params;
+import io.jvhost.frontend.NvmeBar0;
 import io.jvhost.frontend.VhostUserNvme;
+import io.jvhost.nvme.Cqe;
+import io.jvhost.nvme.Identify;
+import io.jvhost.nvme.Registers;
+import io.jvhost.nvme.Sqe;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.reactor.CpuMask;
 import io.jvhost.reactor.Reactors;
@@ -347,6 +352,66 @@ class NvmeControllerTest {
             q.submitSgl(Nvme.IO_READ, 7, 1, seg1, 32, Nvme.SGL_SEGMENT, 64, 0, 15);
             int s = q.await(7);
             assertTrue(s == Nvme.INVALID_SGL_COUNT || s == Nvme.INVALID_SGL_DESCRIPTOR, "status 0x" + Integer.toHexString(s));
+        }
+    }
+
+    /** One admin command through the admin queue in guest memory, as a guest driver issues it. */
+    private static int adminThroughQueue(NvmeBar0 bar, VhostUserNvme h, long asq, long acq, int[] tail, int opcode,
+            int nsid, int cdw10, int cdw11, long prp1, long prp2) throws Exception {
+        int slot = tail[0];
+        Sqe.write(h.ram.at(asq, 32L * 64), slot * 64L, opcode, 100 + slot, nsid, prp1, prp2, cdw10, cdw11, 0);
+        tail[0] = (slot + 1) % 32;
+        bar.write32(Registers.sqTailDoorbell(0), tail[0]);
+        MemorySegment cq = h.ram.at(acq, 32L * 16);
+        assertTrue(Cqe.phase(cq, slot * 16L), "admin completion posted with phase 1");
+        assertEquals(100 + slot, Cqe.cid(cq, slot * 16L));
+        bar.write32(Registers.cqHeadDoorbell(0), tail[0]);
+        return Cqe.status(cq, slot * 16L);
+    }
+
+    @Test
+    void aGuestDriverBringsTheControllerUpThroughBar0AndTheAdminQueue() throws Exception {
+        start("interrupt");
+        try (VhostUserNvme h = new VhostUserNvme(dir.resolve("nvme0"))) {
+            NvmeBar0 bar = new NvmeBar0(h);
+            assertEquals(NvmeDevice.MAX_QUEUE_ENTRIES, Nvme.maxQueueEntries(bar.read64(Registers.CAP)));
+            assertEquals(0x00010400, bar.read32(Registers.VS));
+            // Linux's nvme_pci_configure_admin_queue: disable, program AQA/ASQ/ACQ, enable, wait for RDY
+            bar.write32(Registers.CC, 0);
+            assertEquals(0, bar.read32(Registers.CSTS) & Registers.CSTS_RDY);
+            long asq = h.ram.allocate(32L * 64, 4096);
+            long acq = h.ram.allocate(32L * 16, 4096);
+            bar.write32(Registers.AQA, 31 | 31 << 16);
+            bar.write64(Registers.ASQ, asq);
+            bar.write64(Registers.ACQ, acq);
+            bar.write32(Registers.CC, Registers.CC_EN | 6 << 16 | 4 << 20);
+            assertEquals(Registers.CSTS_RDY, bar.read32(Registers.CSTS) & Registers.CSTS_RDY);
+            int[] tail = {0};
+            long page = h.ram.allocate(4096, 4096);
+            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_IDENTIFY, 0,
+                    Nvme.CNS_CONTROLLER, 0, page, 0));
+            assertTrue(new String(h.ram.at(page + Identify.MN, 22).toArray(ValueLayout.JAVA_BYTE),
+                    StandardCharsets.US_ASCII).startsWith("jvhost NVMe controller"), "Identify data in guest memory");
+            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_SET_FEATURES, 0,
+                    Nvme.FEAT_NUMBER_OF_QUEUES, 1 | 1 << 16, 0, 0));
+            long sq = h.ram.allocate(64L * 64, 4096);
+            long cq = h.ram.allocate(64L * 16, 4096);
+            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_CREATE_CQ, 0,
+                    1 | 63 << 16, 3, cq, 0));
+            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_CREATE_SQ, 0,
+                    1 | 63 << 16, 1 | 1 << 16, sq, 0));
+            VhostUserNvme.IoQueue q = h.attachQueuePair(1, 64, sq, cq);
+            long buf = h.ram.allocate(4096, 4096);
+            h.ram.at(buf, 4096).fill((byte) 0x3C);
+            q.submit(Nvme.IO_WRITE, 1, 1, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.SUCCESS, q.await(1));
+            h.ram.at(buf, 4096).fill((byte) 0);
+            q.submit(Nvme.IO_READ, 2, 1, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.SUCCESS, q.await(2));
+            assertEquals(0x3C, h.ram.at(buf, 1).get(ValueLayout.JAVA_BYTE, 0));
+            // disabling the controller deletes its I/O queues
+            bar.write32(Registers.CC, 0);
+            assertEquals(0, bar.read32(Registers.CSTS) & Registers.CSTS_RDY);
         }
     }
 
