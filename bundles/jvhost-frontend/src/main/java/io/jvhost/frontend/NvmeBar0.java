@@ -27,14 +27,31 @@ public final class NvmeBar0 {
     private int sqHead;
     private int cqTail;
     private boolean phase;
+    /** Asynchronous Event Requests the guest posted: the hypervisor holds them (their command ids). */
+    private final java.util.ArrayDeque<Integer> events = new java.util.ArrayDeque<>();
+    private int eventsPending;
 
     public NvmeBar0(VhostUserNvme target) throws IOException {
         this.target = target;
         this.ram = target.ram;
         this.cap = target.capabilities();
+        // the target reports namespace changes with a config-change message: complete a held AER
+        target.frontend.onConfigChange(this::namespaceNotice);
     }
 
-    public long read64(int offset) {
+    /** Completes a held AER with Notice / Namespace Attribute Changed, log page 04h; or remembers it. */
+    private synchronized void namespaceNotice() {
+        if ((csts & Registers.CSTS_RDY) == 0) {
+            return;
+        }
+        if (events.isEmpty()) {
+            eventsPending++;
+            return;
+        }
+        complete(events.poll(), 0x02 | 0x00 << 8 | Nvme.LOG_CHANGED_NAMESPACES << 16, Nvme.SUCCESS);
+    }
+
+    public synchronized long read64(int offset) {
         return switch (offset) {
             case Registers.CAP -> cap;
             case Registers.ASQ -> asq;
@@ -43,7 +60,7 @@ public final class NvmeBar0 {
         };
     }
 
-    public int read32(int offset) {
+    public synchronized int read32(int offset) {
         return switch (offset) {
             case Registers.VS -> 0x00010400;
             case Registers.CC -> cc;
@@ -53,7 +70,7 @@ public final class NvmeBar0 {
         };
     }
 
-    public void write64(int offset, long value) throws IOException {
+    public synchronized void write64(int offset, long value) throws IOException {
         switch (offset) {
             case Registers.ASQ -> asq = value;
             case Registers.ACQ -> acq = value;
@@ -61,7 +78,7 @@ public final class NvmeBar0 {
         }
     }
 
-    public void write32(int offset, int value) throws IOException {
+    public synchronized void write32(int offset, int value) throws IOException {
         switch (offset) {
             case Registers.CC -> setCc(value);
             case Registers.AQA -> aqa = value;
@@ -91,6 +108,8 @@ public final class NvmeBar0 {
             sqHead = 0;
             cqTail = 0;
             phase = true;
+            events.clear();
+            eventsPending = 0;
             ram.at(acq, (long) adminCqSize() * Nvme.CQE_BYTES).fill((byte) 0);
             target.enable(true);
             csts = Registers.CSTS_RDY;
@@ -116,20 +135,37 @@ public final class NvmeBar0 {
         while (sqHead != tail) {
             byte[] sqe = ram.at(asq + (long) sqHead * Nvme.SQE_BYTES, Nvme.SQE_BYTES).toArray(ValueLayout.JAVA_BYTE);
             sqHead = (sqHead + 1) % adminSqSize();
-            byte[] reply = target.forwardAdmin(sqe);
             MemorySegment cmd = MemorySegment.ofArray(sqe);
+            if (Sqe.opcode(cmd, 0) == Nvme.ADMIN_ASYNC_EVENT_REQUEST) {
+                // held here until the target reports an event (the target never sees AERs)
+                if (events.size() == 4) {
+                    complete(Sqe.cid(cmd, 0), 0, Nvme.ASYNC_EVENT_LIMIT);
+                } else {
+                    events.add(Sqe.cid(cmd, 0));
+                    if (eventsPending > 0) {
+                        eventsPending--;
+                        complete(events.poll(), 0x02 | Nvme.LOG_CHANGED_NAMESPACES << 16, Nvme.SUCCESS);
+                    }
+                }
+                continue;
+            }
+            byte[] reply = target.forwardAdmin(sqe);
             if (reply.length > Nvme.CQE_BYTES) {
                 copyToPrps(Sqe.prp1(cmd, 0), Sqe.prp2(cmd, 0), reply, Nvme.CQE_BYTES);
             }
-            long at = acq + (long) cqTail * Nvme.CQE_BYTES;
-            MemorySegment cqe = ram.at(at, Nvme.CQE_BYTES);
             MemorySegment r = MemorySegment.ofArray(reply);
-            Cqe.writeBody(cqe, 0, Cqe.dw0(r, 0), sqHead, 0, Sqe.cid(cmd, 0));
-            cqe.set(ValueLayout.JAVA_SHORT_UNALIGNED, Cqe.STATUS, Cqe.statusField(Cqe.status(r, 0), phase));
-            cqTail = (cqTail + 1) % adminCqSize();
-            if (cqTail == 0) {
-                phase = !phase;
-            }
+            complete(Sqe.cid(cmd, 0), Cqe.dw0(r, 0), Cqe.status(r, 0));
+        }
+    }
+
+    /** Posts an admin completion into the guest's admin CQ. */
+    private void complete(int cid, int dw0, int status) {
+        MemorySegment cqe = ram.at(acq + (long) cqTail * Nvme.CQE_BYTES, Nvme.CQE_BYTES);
+        Cqe.writeBody(cqe, 0, dw0, sqHead, 0, cid);
+        cqe.set(ValueLayout.JAVA_SHORT_UNALIGNED, Cqe.STATUS, Cqe.statusField(status, phase));
+        cqTail = (cqTail + 1) % adminCqSize();
+        if (cqTail == 0) {
+            phase = !phase;
         }
     }
 

@@ -53,6 +53,7 @@ public final class VhostUserFrontend implements AutoCloseable {
     private final List<DriverRing> rings = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger configChanges = new java.util.concurrent.atomic.AtomicInteger();
     private UnixSocket backendChannel;
+    private volatile Runnable onConfigChange;
 
     private VhostUserFrontend(VhostUserConnection c, GuestRam ram, long features, long protocolFeatures,
             int backendQueues, byte[] config) {
@@ -162,6 +163,10 @@ public final class VhostUserFrontend implements AutoCloseable {
                     }
                     if (request == BACKEND_CONFIG_CHANGE_MSG) {
                         configChanges.incrementAndGet();
+                        Runnable r = onConfigChange;
+                        if (r != null) {
+                            r.run();
+                        }
                     }
                 }
             } catch (IOException | RuntimeException closed) {
@@ -170,6 +175,11 @@ public final class VhostUserFrontend implements AutoCloseable {
         }, "vhost-user-backend-channel");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Runs {@code action} on the back-end channel's thread after each config-change notice. */
+    public void onConfigChange(Runnable action) {
+        onConfigChange = action;
     }
 
     /** Config-change notices the back-end sent (e.g. after a bdev resize). */

@@ -355,18 +355,47 @@ class NvmeControllerTest {
         }
     }
 
-    /** One admin command through the admin queue in guest memory, as a guest driver issues it. */
-    private static int adminThroughQueue(NvmeBar0 bar, VhostUserNvme h, long asq, long acq, int[] tail, int opcode,
-            int nsid, int cdw10, int cdw11, long prp1, long prp2) throws Exception {
-        int slot = tail[0];
-        Sqe.write(h.ram.at(asq, 32L * 64), slot * 64L, opcode, 100 + slot, nsid, prp1, prp2, cdw10, cdw11, 0);
-        tail[0] = (slot + 1) % 32;
-        bar.write32(Registers.sqTailDoorbell(0), tail[0]);
-        MemorySegment cq = h.ram.at(acq, 32L * 16);
-        assertTrue(Cqe.phase(cq, slot * 16L), "admin completion posted with phase 1");
-        assertEquals(100 + slot, Cqe.cid(cq, slot * 16L));
-        bar.write32(Registers.cqHeadDoorbell(0), tail[0]);
-        return Cqe.status(cq, slot * 16L);
+    /** A guest driver's admin queue pair in guest memory: {SQ tail, CQ head}, both 32 entries. */
+    private static final class AdminQueue {
+        final long asq;
+        final long acq;
+        int sqTail;
+        int cqHead;
+
+        AdminQueue(VhostUserNvme h) {
+            asq = h.ram.allocate(32L * 64, 4096);
+            acq = h.ram.allocate(32L * 16, 4096);
+        }
+
+        /** Queues a command and rings the admin SQ tail doorbell; returns its command id. */
+        int post(NvmeBar0 bar, VhostUserNvme h, int opcode, int nsid, int cdw10, int cdw11, long prp1) throws Exception {
+            int cid = 100 + sqTail;
+            Sqe.write(h.ram.at(asq, 32L * 64), sqTail * 64L, opcode, cid, nsid, prp1, 0, cdw10, cdw11, 0);
+            sqTail = (sqTail + 1) % 32;
+            bar.write32(Registers.sqTailDoorbell(0), sqTail);
+            return cid;
+        }
+
+        /** Waits for the next completion; returns {cid, status, dw0}. */
+        int[] next(NvmeBar0 bar, VhostUserNvme h) throws Exception {
+            MemorySegment cq = h.ram.at(acq, 32L * 16);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!Cqe.phase(cq, cqHead * 16L)) {
+                assertTrue(System.nanoTime() < deadline, "no admin completion");
+                Thread.sleep(1);
+            }
+            int[] c = {Cqe.cid(cq, cqHead * 16L), Cqe.status(cq, cqHead * 16L), Cqe.dw0(cq, cqHead * 16L)};
+            cqHead = (cqHead + 1) % 32;
+            bar.write32(Registers.cqHeadDoorbell(0), cqHead);
+            return c;
+        }
+
+        int run(NvmeBar0 bar, VhostUserNvme h, int opcode, int nsid, int cdw10, int cdw11, long prp1) throws Exception {
+            int cid = post(bar, h, opcode, nsid, cdw10, cdw11, prp1);
+            int[] c = next(bar, h);
+            assertEquals(cid, c[0]);
+            return c[1];
+        }
     }
 
     @Test
@@ -379,27 +408,24 @@ class NvmeControllerTest {
             // Linux's nvme_pci_configure_admin_queue: disable, program AQA/ASQ/ACQ, enable, wait for RDY
             bar.write32(Registers.CC, 0);
             assertEquals(0, bar.read32(Registers.CSTS) & Registers.CSTS_RDY);
-            long asq = h.ram.allocate(32L * 64, 4096);
-            long acq = h.ram.allocate(32L * 16, 4096);
+            AdminQueue admin = new AdminQueue(h);
             bar.write32(Registers.AQA, 31 | 31 << 16);
-            bar.write64(Registers.ASQ, asq);
-            bar.write64(Registers.ACQ, acq);
+            bar.write64(Registers.ASQ, admin.asq);
+            bar.write64(Registers.ACQ, admin.acq);
             bar.write32(Registers.CC, Registers.CC_EN | 6 << 16 | 4 << 20);
             assertEquals(Registers.CSTS_RDY, bar.read32(Registers.CSTS) & Registers.CSTS_RDY);
-            int[] tail = {0};
             long page = h.ram.allocate(4096, 4096);
-            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_IDENTIFY, 0,
-                    Nvme.CNS_CONTROLLER, 0, page, 0));
+            assertEquals(Nvme.SUCCESS, admin.run(bar, h, Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_CONTROLLER, 0, page));
             assertTrue(new String(h.ram.at(page + Identify.MN, 22).toArray(ValueLayout.JAVA_BYTE),
                     StandardCharsets.US_ASCII).startsWith("jvhost NVMe controller"), "Identify data in guest memory");
-            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_SET_FEATURES, 0,
-                    Nvme.FEAT_NUMBER_OF_QUEUES, 1 | 1 << 16, 0, 0));
+            assertEquals(Nvme.SUCCESS, admin.run(bar, h, Nvme.ADMIN_SET_FEATURES, 0, Nvme.FEAT_NUMBER_OF_QUEUES,
+                    1 | 1 << 16, 0));
             long sq = h.ram.allocate(64L * 64, 4096);
             long cq = h.ram.allocate(64L * 16, 4096);
-            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_CREATE_CQ, 0,
-                    1 | 63 << 16, 3, cq, 0));
-            assertEquals(Nvme.SUCCESS, adminThroughQueue(bar, h, asq, acq, tail, Nvme.ADMIN_CREATE_SQ, 0,
-                    1 | 63 << 16, 1 | 1 << 16, sq, 0));
+            assertEquals(Nvme.SUCCESS, admin.run(bar, h, Nvme.ADMIN_CREATE_CQ, 0, 1 | 63 << 16, 3, cq));
+            assertEquals(Nvme.SUCCESS, admin.run(bar, h, Nvme.ADMIN_CREATE_SQ, 0, 1 | 63 << 16, 1 | 1 << 16, sq));
+            // Linux posts an Asynchronous Event Request right after start; the hypervisor holds it
+            int aer = admin.post(bar, h, Nvme.ADMIN_ASYNC_EVENT_REQUEST, 0, 0, 0, 0);
             VhostUserNvme.IoQueue q = h.attachQueuePair(1, 64, sq, cq);
             long buf = h.ram.allocate(4096, 4096);
             h.ram.at(buf, 4096).fill((byte) 0x3C);
@@ -409,6 +435,17 @@ class NvmeControllerTest {
             q.submit(Nvme.IO_READ, 2, 1, buf, 0, 0, 0, 7);
             assertEquals(Nvme.SUCCESS, q.await(2));
             assertEquals(0x3C, h.ram.at(buf, 1).get(ValueLayout.JAVA_BYTE, 0));
+            // a namespace added now completes the held AER: Notice, namespace attribute changed, log page 04h
+            nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
+                    "bdev_name", "Malloc1"))));
+            int[] event = admin.next(bar, h);
+            assertEquals(aer, event[0]);
+            assertEquals(Nvme.SUCCESS, event[1]);
+            assertEquals(0x02, event[2] & 0x7, "asynchronous event type: notice");
+            assertEquals(Nvme.LOG_CHANGED_NAMESPACES, (event[2] >>> 16) & 0xFF);
+            assertEquals(Nvme.SUCCESS, admin.run(bar, h, Nvme.ADMIN_GET_LOG_PAGE, 0xFFFFFFFF,
+                    Nvme.LOG_CHANGED_NAMESPACES | 1023 << 16, 0, page));
+            assertEquals(2, h.ram.at(page, 4).get(ValueLayout.JAVA_INT_UNALIGNED, 0), "namespace 2 changed");
             // disabling the controller deletes its I/O queues
             bar.write32(Registers.CC, 0);
             assertEquals(0, bar.read32(Registers.CSTS) & Registers.CSTS_RDY);
