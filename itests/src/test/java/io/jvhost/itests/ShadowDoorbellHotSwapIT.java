@@ -37,6 +37,9 @@ public class ShadowDoorbellHotSwapIT {
     @Inject
     private ConfigMethods methods;
 
+    @Inject
+    private io.jvhost.vhostuser.VhostControllers controllers;
+
     private static Path socketDir() {
         try {
             return Files.createTempDirectory("jvhost-nvme-it");
@@ -53,6 +56,8 @@ public class ShadowDoorbellHotSwapIT {
     }
 
     private boolean offersDoorbellBuffer() throws Exception {
+        // one front-end at a time: the previous one's session must have ended
+        InFramework.waitUntil(() -> !controllers.find("nvme9").orElseThrow().connected());
         // the probe runs in the framework: the socket directory is what the framework was given
         Path sockets = Path.of(context.getProperty("jvhost.socket.dir"));
         try (VhostUserNvme h = new VhostUserNvme(sockets.resolve("nvme9"))) {
