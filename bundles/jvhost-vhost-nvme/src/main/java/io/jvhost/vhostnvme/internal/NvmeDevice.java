@@ -5,7 +5,6 @@ import io.jvhost.bdev.BdevEventListener;
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.bdev.OpenMode;
 import io.jvhost.nvme.Nvme;
-import io.jvhost.nvme.Sqe;
 import io.jvhost.nvme.VhostNvme;
 import io.jvhost.posix.EventFd;
 import io.jvhost.posix.Fd;
@@ -46,9 +45,7 @@ final class NvmeDevice implements VhostUserDevice {
     private final String serial;
     /** The shadow doorbell bundle's handler while it is present. */
     private final java.util.function.Supplier<DoorbellBufferHandler> doorbellHandler;
-    private volatile Namespace[] namespaces = new Namespace[0];
-    /** Namespaces changed since the Changed Namespace List log page was last read (control thread). */
-    private final java.util.TreeSet<Integer> changed = new java.util.TreeSet<>();
+    private final NamespaceTable namespaces = new NamespaceTable();
     private volatile io.jvhost.vhostuser.VhostController owner;
     private final CompletionQueue[] cqs;
     private final SubmissionQueue[] sqs;
@@ -87,8 +84,7 @@ final class NvmeDevice implements VhostUserDevice {
 
     /** Control thread: adds {@code bdev} as the next namespace; returns its id. */
     synchronized int addNamespace(String bdev) {
-        Namespace[] t = namespaces;
-        int nsid = t.length + 1;
+        int nsid = namespaces.nextId();
         BdevEventListener listener = new BdevEventListener() {
             @Override
             public void removed(Bdev b) {
@@ -101,11 +97,8 @@ final class NvmeDevice implements VhostUserDevice {
                 namespaceChanged(nsid); // Identify Namespace now reports the new size
             }
         };
-        Namespace ns = new Namespace(nsid, bdevs.open(bdev, OpenMode.WRITE_SHARED, "vhost-nvme " + name + " ns "
-                + nsid, listener));
-        Namespace[] next = java.util.Arrays.copyOf(t, nsid);
-        next[nsid - 1] = ns;
-        namespaces = next;
+        namespaces.publish(new Namespace(nsid, bdevs.open(bdev, OpenMode.WRITE_SHARED, "vhost-nvme " + name + " ns "
+                + nsid, listener)));
         namespaceChanged(nsid);
         return nsid;
     }
@@ -120,41 +113,25 @@ final class NvmeDevice implements VhostUserDevice {
      * namespace attribute changed) for the guest; the admin queue and its AERs are the hypervisor's.
      */
     private void namespaceChanged(int nsid) {
-        synchronized (changed) {
-            changed.add(nsid);
-        }
+        namespaces.markChanged(nsid);
         var c = owner;
         if (c != null) {
             c.notifyConfigChange();
         }
     }
 
-    /** The Changed Namespace List (log page 04h): up to 1024 ids, cleared by reading it. */
+    /** The Changed Namespace List (log page 04h), cleared by reading it. */
     byte[] takeChangedNamespaces() {
-        byte[] page = new byte[Nvme.PAGE];
-        MemorySegment s = MemorySegment.ofArray(page);
-        synchronized (changed) {
-            if (changed.size() > 1024) {
-                s.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0xFFFFFFFF); // more than fit: the guest rescans all
-            } else {
-                int i = 0;
-                for (int id : changed) {
-                    s.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * i++, id);
-                }
-            }
-            changed.clear();
-        }
-        return page;
+        return namespaces.takeChanged();
     }
 
     Namespace namespace(int nsid) {
-        Namespace[] t = namespaces;
-        return nsid >= 1 && nsid <= t.length ? t[nsid - 1] : null;
+        return namespaces.get(nsid);
     }
 
     /** NN of Identify Controller: the highest namespace id there has been (ids are not reused). */
     int maxNamespaceId() {
-        return namespaces.length;
+        return namespaces.maxId();
     }
 
     boolean isAttached(Namespace ns) {
@@ -162,13 +139,7 @@ final class NvmeDevice implements VhostUserDevice {
     }
 
     List<Namespace> namespaces() {
-        List<Namespace> out = new java.util.ArrayList<>();
-        for (Namespace ns : namespaces) {
-            if (ns != null) {
-                out.add(ns);
-            }
-        }
-        return out;
+        return namespaces.list();
     }
 
     /**
@@ -179,28 +150,14 @@ final class NvmeDevice implements VhostUserDevice {
     void removeNamespace(int nsid) {
         Namespace ns;
         synchronized (this) {
-            Namespace[] t = namespaces;
-            if (nsid < 1 || nsid > t.length || t[nsid - 1] == null) {
-                return;
-            }
-            ns = t[nsid - 1];
-            Namespace[] next = t.clone();
-            next[nsid - 1] = null;
-            namespaces = next;
+            ns = namespaces.unpublish(nsid);
+        }
+        if (ns == null) {
+            return;
         }
         for (SubmissionQueue sq : sqs.clone()) {
-            if (sq == null) {
-                continue;
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-            while (!Boolean.TRUE.equals(callValue(sq.cq.reactor, () -> sq.releaseNamespace(ns)))
-                    && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            if (sq != null) {
+                awaitOnReactor(sq.cq.reactor, () -> sq.releaseNamespace(ns));
             }
         }
         ns.descriptor.close();
@@ -251,9 +208,7 @@ final class NvmeDevice implements VhostUserDevice {
                 if (!start) {
                     reset();
                 } else {
-                    synchronized (changed) {
-                        changed.clear(); // a driver that starts scans every namespace anyway
-                    }
+                    namespaces.forgetChanges();
                 }
                 enabled = start;
                 LOG.info("controller {}: {}", name, start ? "enabled" : "disabled");
@@ -290,29 +245,12 @@ final class NvmeDevice implements VhostUserDevice {
                 require(p, Nvme.SQE_BYTES);
                 return new Admin(this).execute(p);
             }
-            default -> {
-                // one memory region {gpa, size, uaddr, mmap offset} with its fd: the BAR, doorbells at 1000h
-                require(p, 32);
-                if (fds.size() != 1) {
-                    throw new IllegalArgumentException("NVME_SET_BAR_MR needs one fd, got " + fds.size());
-                }
-                io.jvhost.virtio.MemoryRegion r = new io.jvhost.virtio.MemoryRegion(
-                        p.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), p.get(ValueLayout.JAVA_LONG_UNALIGNED, 8),
-                        p.get(ValueLayout.JAVA_LONG_UNALIGNED, 16), p.get(ValueLayout.JAVA_LONG_UNALIGNED, 24));
-                if (r.size() < BarDoorbells.DOORBELLS + 8L * (ioQueues + 1)) {
-                    throw new IllegalArgumentException("BAR region of " + r.size() + " bytes holds no doorbells for "
-                            + ioQueues + " queues");
-                }
-                GuestMemory m = GuestMemory.map(List.of(r), List.of(fds.get(0)));
-                long h = m.translate(r.guestPhysAddr(), r.size());
+            default -> { // NVME_SET_BAR_MR
                 BarDoorbells old = bar;
-                bar = new BarDoorbells(m, m.segment(h), GuestMemory.offset(h));
+                bar = BarDoorbells.map(p, fds, ioQueues);
+                refreshDoorbells(); // queues polling the old page move over before it is unmapped
                 if (old != null) {
-                    // queues polling the old page move over first
-                    refreshDoorbells();
                     old.close();
-                } else {
-                    refreshDoorbells();
                 }
                 return null;
             }
@@ -320,14 +258,18 @@ final class NvmeDevice implements VhostUserDevice {
     }
 
     /** Points every queue at the doorbells in force: shadow pages, else the shared BAR, else the relay. */
-    private void refreshDoorbells() {
+    private void pointQueuesAtDoorbells() {
         DoorbellBuffer d = mapDoorbells();
         for (int q = 1; q <= ioQueues; q++) {
             if (cqs[q] != null) {
                 cqs[q].shadow = d;
             }
         }
-        // queues read the reference each pass: wait one pass on each reactor so none reads the old page
+    }
+
+    /** As {@link #pointQueuesAtDoorbells}, then one pass on each reactor so no queue still reads the old page. */
+    private void refreshDoorbells() {
+        pointQueuesAtDoorbells();
         for (int q = 1; q <= ioQueues; q++) {
             if (cqs[q] != null) {
                 call(cqs[q].reactor, () -> { });
@@ -378,11 +320,8 @@ final class NvmeDevice implements VhostUserDevice {
                 mapCq(cqs[q]);
             }
         }
-        DoorbellBuffer d = mapDoorbells();
+        pointQueuesAtDoorbells();
         for (int q = 1; q <= ioQueues; q++) {
-            if (cqs[q] != null) {
-                cqs[q].shadow = d;
-            }
             if (sqs[q] != null && mapSq(sqs[q]) == Nvme.SUCCESS) {
                 start(sqs[q]);
             }
@@ -550,23 +489,31 @@ final class NvmeDevice implements VhostUserDevice {
     /** Stops taking commands, waits for those in flight, then takes the queue off its reactor. */
     private void stop(SubmissionQueue sq) {
         sq.stopping = true;
+        awaitOnReactor(sq.cq.reactor, () -> sq.inFlight() == 0);
+        call(sq.cq.reactor, () -> {
+            sq.cq.reactor.removePoller(sq);
+            sq.close();
+        });
+    }
+
+    /**
+     * Asks {@code condition} on {@code r}'s thread until it holds, the reactor stops answering or
+     * {@link #TIMEOUT_SECONDS} pass (what is in flight there finishes on its own time).
+     */
+    private static void awaitOnReactor(Reactor r, java.util.concurrent.Callable<Boolean> condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {
-            Integer left = callValue(sq.cq.reactor, sq::inFlight);
-            if (left == null || left == 0) {
-                break;
+            Boolean done = callValue(r, condition);
+            if (done == null || done) {
+                return;
             }
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
             }
         }
-        call(sq.cq.reactor, () -> {
-            sq.cq.reactor.removePoller(sq);
-            sq.close();
-        });
     }
 
     private static void call(Reactor r, Runnable action) {
@@ -602,12 +549,7 @@ final class NvmeDevice implements VhostUserDevice {
         }
         shadowGpa = shadow;
         eventIdxGpa = eventIdx;
-        DoorbellBuffer d = mapDoorbells();
-        for (int q = 1; q <= ioQueues; q++) {
-            if (cqs[q] != null) {
-                cqs[q].shadow = d;
-            }
-        }
+        pointQueuesAtDoorbells();
         return Nvme.SUCCESS;
     }
 
@@ -620,19 +562,10 @@ final class NvmeDevice implements VhostUserDevice {
         return d != null ? d : bar;
     }
 
-    static int opcode(MemorySegment sqe) {
-        return Sqe.opcode(sqe, 0);
-    }
-
     /** The controller was deleted: no front-end is connected any more. */
     synchronized void close() {
         reset();
-        for (Namespace ns : namespaces) {
-            if (ns != null) {
-                ns.descriptor.close();
-            }
-        }
-        namespaces = new Namespace[0];
+        namespaces.closeAll();
         if (bar != null) {
             bar.close();
             bar = null;
