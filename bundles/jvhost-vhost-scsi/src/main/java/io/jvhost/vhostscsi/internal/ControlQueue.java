@@ -7,7 +7,6 @@ import io.jvhost.scsi.ScsiChannel;
 import io.jvhost.scsi.ScsiTmf;
 import io.jvhost.virtio.DescriptorChain;
 import io.jvhost.virtio.Layouts;
-import io.jvhost.vhostuser.DeviceQueue;
 import io.jvhost.vhostuser.QueueContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,17 +16,13 @@ import java.lang.foreign.ValueLayout;
  * the tasks they end have completed on their own queues; asynchronous-notification requests are
  * answered with no events supported.
  */
-final class ControlQueue implements DeviceQueue, ScsiTmf.Completion {
-    private final QueueContext context;
-    private final QueueTargets targets;
+final class ControlQueue extends TargetQueue implements ScsiTmf.Completion {
     private final ScsiTmf[] tmfs;
     private final MemorySegment[] respSegment;
     private final long[] respOffset;
-    private int inFlight;
 
     ControlQueue(ScsiDevice device, QueueContext context, Reactor reactor) {
-        this.context = context;
-        this.targets = new QueueTargets(device, reactor);
+        super(device, context, reactor);
         int n = context.size();
         this.tmfs = new ScsiTmf[n];
         this.respSegment = new MemorySegment[n];
@@ -119,20 +114,5 @@ final class ControlQueue implements DeviceQueue, ScsiTmf.Completion {
         respSegment[head] = null;
         inFlight--;
         context.complete(head, TMF_RESP_BYTES);
-    }
-
-    @Override
-    public int doWork() {
-        return targets.doWork();
-    }
-
-    @Override
-    public int inFlight() {
-        return inFlight;
-    }
-
-    @Override
-    public void close() {
-        targets.close();
     }
 }

@@ -6,7 +6,6 @@ import io.jvhost.reactor.Reactor;
 import io.jvhost.scsi.ScsiChannel;
 import io.jvhost.scsi.ScsiTask;
 import io.jvhost.virtio.DescriptorChain;
-import io.jvhost.vhostuser.DeviceQueue;
 import io.jvhost.vhostuser.QueueContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,11 +15,8 @@ import java.lang.foreign.ValueLayout;
  * are the guest's own (no copy); the response header and sense go back into the guest's response
  * buffer. One preallocated task per descriptor head.
  */
-final class RequestQueue implements DeviceQueue, ScsiTask.Completion {
-    private final QueueContext context;
-    private final QueueTargets targets;
+final class RequestQueue extends TargetQueue implements ScsiTask.Completion {
     private final Slot[] slots;
-    private int inFlight;
 
     /** A task and where its response goes. */
     static final class Slot {
@@ -32,8 +28,7 @@ final class RequestQueue implements DeviceQueue, ScsiTask.Completion {
     }
 
     RequestQueue(ScsiDevice device, QueueContext context, Reactor reactor) {
-        this.context = context;
-        this.targets = new QueueTargets(device, reactor);
+        super(device, context, reactor);
         this.slots = new Slot[context.size()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot();
@@ -148,20 +143,5 @@ final class RequestQueue implements DeviceQueue, ScsiTask.Completion {
         slot.busy = false;
         inFlight--;
         context.complete(slot.head, RESP_BYTES + dataIn);
-    }
-
-    @Override
-    public int doWork() {
-        return targets.doWork();
-    }
-
-    @Override
-    public int inFlight() {
-        return inFlight;
-    }
-
-    @Override
-    public void close() {
-        targets.close();
     }
 }
