@@ -9,6 +9,7 @@ import io.jvhost.launcher.BundleLocations;
 import io.jvhost.launcher.FeatureRepository;
 import io.jvhost.launcher.JvhostRuntime;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,16 @@ final class JvhostOptions {
         }
         opts.addAll(List.of(extra));
         return opts.toArray(new Option[0]);
+    }
+
+    /** A fresh temporary socket directory for the framework's vhost-user controllers (-S). */
+    static Option freshSocketDirectory() {
+        try {
+            return frameworkProperty("jvhost.socket.dir").value(Files.createTempDirectory("jvhost-it-sockets")
+                    .toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** One of jvhost's own bundles that no feature installs (e.g. the front-end, for tests). */

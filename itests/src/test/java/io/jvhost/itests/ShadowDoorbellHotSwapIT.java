@@ -1,7 +1,6 @@
 package io.jvhost.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import io.jvhost.config.ConfigMethods;
 import io.jvhost.config.Json;
@@ -9,8 +8,6 @@ import io.jvhost.frontend.VhostUserNvme;
 import io.jvhost.nvme.Nvme;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -29,7 +26,6 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
 public class ShadowDoorbellHotSwapIT {
-    private static final Path SOCKETS = socketDir();
 
     @Inject
     private BundleContext context;
@@ -40,27 +36,17 @@ public class ShadowDoorbellHotSwapIT {
     @Inject
     private io.jvhost.vhostuser.VhostControllers controllers;
 
-    private static Path socketDir() {
-        try {
-            return Files.createTempDirectory("jvhost-nvme-it");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Configuration
     public Option[] config() {
         return JvhostOptions.feature("jvhost-nvme", JvhostOptions.jvhostBundle("jvhost-bdev-malloc"),
                 JvhostOptions.jvhostBundle("jvhost-frontend"),
-                frameworkProperty("jvhost.socket.dir").value(SOCKETS.toString()));
+                JvhostOptions.freshSocketDirectory());
     }
 
     private boolean offersDoorbellBuffer() throws Exception {
         // one front-end at a time: the previous one's session must have ended
         InFramework.waitUntil(() -> !controllers.find("nvme9").orElseThrow().connected());
-        // the probe runs in the framework: the socket directory is what the framework was given
-        Path sockets = Path.of(context.getProperty("jvhost.socket.dir"));
-        try (VhostUserNvme h = new VhostUserNvme(sockets.resolve("nvme9"))) {
+        try (VhostUserNvme h = new VhostUserNvme(controllers.socketDirectory().resolve("nvme9"))) {
             h.enable(true);
             byte[] ctrl = h.admin(Nvme.ADMIN_IDENTIFY, 0, Nvme.CNS_CONTROLLER, 0, 0, 0);
             boolean offered = (MemorySegment.ofArray(ctrl).get(ValueLayout.JAVA_SHORT_UNALIGNED, 16 + 256) & (1 << 8)) != 0;

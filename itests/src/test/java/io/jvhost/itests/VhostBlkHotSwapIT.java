@@ -3,7 +3,6 @@ package io.jvhost.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.config.ConfigMethods;
@@ -38,7 +37,6 @@ import org.osgi.framework.BundleContext;
 @ExamReactorStrategy(PerMethod.class)
 public class VhostBlkHotSwapIT {
     private static final long TIMEOUT = TimeUnit.SECONDS.toNanos(10);
-    private static final Path SOCKETS = socketDir();
 
     @Inject
     private BundleContext context;
@@ -52,20 +50,12 @@ public class VhostBlkHotSwapIT {
     @Inject
     private VhostControllers controllers;
 
-    private static Path socketDir() {
-        try {
-            return Files.createTempDirectory("jvhost-it-sockets");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Configuration
     public Option[] config() {
         // the front-end plays QEMU; it brings the NVMe layouts it also speaks
         return JvhostOptions.feature("jvhost-blk", JvhostOptions.jvhostBundle("jvhost-frontend"),
                 JvhostOptions.jvhostBundle("jvhost-nvme-spec"),
-                frameworkProperty("jvhost.socket.dir").value(SOCKETS.toString()));
+                JvhostOptions.freshSocketDirectory());
     }
 
     private Object call(String method, String params) {
