@@ -4,6 +4,8 @@ package io.jvhost.vhostuser.internal;
 final class Protocol {
     static final int HEADER_SIZE = 12;
     static final int MAX_PAYLOAD = 4096;
+    /** Largest reply: a device message may answer with more than a request carries (NVMe Identify data). */
+    static final int MAX_REPLY = 8192;
     static final int VERSION = 0x1, FLAG_REPLY = 0x4, FLAG_NEED_REPLY = 0x8;
 
     static final int GET_FEATURES = 1, SET_FEATURES = 2, SET_OWNER = 3, RESET_OWNER = 4, SET_MEM_TABLE = 5,

@@ -41,7 +41,7 @@ final class Session implements Runnable {
     private final Vring[] vrings;
     /** Confined to the session thread, so created in {@link #run()}. */
     private Arena arena;
-    private MemorySegment buffer;
+    private MessageChannel channel;
     private GuestMemory memory = GuestMemory.empty();
     private long offeredFeatures;
     private long features;
@@ -72,7 +72,7 @@ final class Session implements Runnable {
     @Override
     public void run() {
         arena = Arena.ofConfined();
-        buffer = arena.allocate(HEADER_SIZE + MAX_PAYLOAD, 8);
+        channel = new MessageChannel(socket, arena);
         String end = "front-end disconnected";
         try {
             while (readAndHandle()) {
@@ -93,36 +93,15 @@ final class Session implements Runnable {
 
     /** Reads one message and handles it; false at a clean end of stream. */
     private boolean readAndHandle() throws IOException, ProtocolException {
-        UnixSocket.Received r = socket.receive(buffer, HEADER_SIZE);
-        List<Fd> fds = new ArrayList<>();
-        for (int fd : r.fds()) {
-            fds.add(new Fd(fd));
+        MessageChannel.Message m = channel.receive();
+        if (m == null) {
+            return false;
         }
         try {
-            if (r.bytes() == 0) {
-                return false;
-            }
-            if (r.bytes() < HEADER_SIZE && !socket.receiveFully(buffer.asSlice(r.bytes()), HEADER_SIZE - r.bytes())) {
-                throw new ProtocolException("connection closed inside a message header");
-            }
-            int request = buffer.get(U32, 0);
-            int flags = buffer.get(U32, 4);
-            int size = buffer.get(U32, 8);
-            if ((flags & 0x3) != VERSION) {
-                throw new ProtocolException("message with protocol version " + (flags & 0x3) + " (expected 1)");
-            }
-            if (size < 0 || size > MAX_PAYLOAD) {
-                throw new ProtocolException(name(request) + " with a " + Integer.toUnsignedString(size)
-                        + "-byte payload (at most " + MAX_PAYLOAD + ")");
-            }
-            MemorySegment payload = buffer.asSlice(HEADER_SIZE, size);
-            if (size > 0 && !socket.receiveFully(payload, size)) {
-                throw new ProtocolException("connection closed inside a " + name(request) + " payload");
-            }
-            handle(request, flags, payload, fds);
+            handle(m.request(), m.flags(), m.payload(), m.fds());
             return true;
         } finally {
-            fds.forEach(Fd::close);
+            m.fds().forEach(Fd::close);
         }
     }
 
@@ -146,11 +125,11 @@ final class Session implements Runnable {
             if (!ack) {
                 throw new ProtocolException(name(request) + " failed: " + e.getMessage());
             }
-            replyU64(request, 1);
+            channel.replyU64(request, 1);
             return;
         }
         if (ack && !deviceReplied) {
-            replyU64(request, 0);
+            channel.replyU64(request, 0);
         }
     }
 
@@ -167,7 +146,7 @@ final class Session implements Runnable {
         switch (request) {
             case GET_FEATURES -> {
                 expect(request, p, 0);
-                replyU64(request, offeredFeatures);
+                channel.replyU64(request, offeredFeatures);
             }
             case SET_FEATURES -> {
                 expect(request, p, 8);
@@ -195,7 +174,7 @@ final class Session implements Runnable {
             }
             case GET_PROTOCOL_FEATURES -> {
                 expect(request, p, 0);
-                replyU64(request, offeredProtocolFeatures());
+                channel.replyU64(request, offeredProtocolFeatures());
             }
             case SET_PROTOCOL_FEATURES -> {
                 expect(request, p, 8);
@@ -208,11 +187,11 @@ final class Session implements Runnable {
             }
             case GET_QUEUE_NUM -> {
                 expect(request, p, 0);
-                replyU64(request, vrings.length);
+                channel.replyU64(request, vrings.length);
             }
             case GET_MAX_MEM_SLOTS -> {
                 expect(request, p, 0);
-                replyU64(request, MAX_MEM_SLOTS);
+                channel.replyU64(request, MAX_MEM_SLOTS);
             }
             case SET_MEM_TABLE -> setMemTable(p, fds);
             case ADD_MEM_REG -> addMemReg(p, fds);
@@ -254,10 +233,7 @@ final class Session implements Runnable {
                     v.kick = null;
                 }
                 v.kickPolled = false;
-                MemorySegment reply = arena.allocate(8);
-                reply.set(U32, 0, v.index);
-                reply.set(U32, 4, v.base);
-                reply(request, reply);
+                channel.replyU64(request, (long) v.base << 32 | (v.index & 0xFFFFFFFFL));
             }
             case SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR -> setVringFd(request, p, fds);
             case SET_VRING_ENABLE -> {
@@ -296,7 +272,7 @@ final class Session implements Runnable {
             }
             case GET_STATUS -> {
                 expect(request, p, 0);
-                replyU64(request, status);
+                channel.replyU64(request, status);
             }
             default -> {
                 if (!device.handlesMessage(request)) {
@@ -309,7 +285,7 @@ final class Session implements Runnable {
                     throw new RequestFailed(e.getMessage());
                 }
                 if (r != null) {
-                    reply(request, MemorySegment.ofArray(r));
+                    channel.reply(request, MemorySegment.ofArray(r));
                     deviceReplied = true; // the reply is the answer: no REPLY_ACK on top
                 }
             }
@@ -492,10 +468,10 @@ final class Session implements Runnable {
         int size = p.get(U32, 4);
         byte[] data = new byte[size];
         device.readConfig(offset, data);
-        MemorySegment reply = arena.allocate(12 + size);
+        MemorySegment reply = MemorySegment.ofArray(new byte[12 + size]);
         MemorySegment.copy(p, 0, reply, 0, 12);
         MemorySegment.copy(data, 0, reply, ValueLayout.JAVA_BYTE, 12, size);
-        reply(request, reply);
+        channel.reply(request, reply);
     }
 
     /** Starts a ring once it has memory, addresses, a kick and (with protocol features) is enabled. */
@@ -535,21 +511,6 @@ final class Session implements Runnable {
         socket.close();
         arena.close();
         device.sessionEnded();
-    }
-
-    private void replyU64(int request, long value) {
-        MemorySegment v = arena.allocate(8);
-        v.set(U64, 0, value);
-        reply(request, v);
-    }
-
-    private void reply(int request, MemorySegment payload) {
-        MemorySegment m = arena.allocate(HEADER_SIZE + payload.byteSize(), 8);
-        m.set(U32, 0, request);
-        m.set(U32, 4, VERSION | FLAG_REPLY);
-        m.set(U32, 8, (int) payload.byteSize());
-        MemorySegment.copy(payload, 0, m, HEADER_SIZE, payload.byteSize());
-        socket.send(m, m.byteSize());
     }
 
     /** Tells the front-end the config space changed (capacity, for one), if it gave us a channel. */
