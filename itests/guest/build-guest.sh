@@ -9,12 +9,12 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -s "$out/vmlinuz" ] && [ -s "$out/initramfs.cpio" ] && [ "$out/initramfs.cpio" -nt "$here/build-guest.sh" ] \
-        && [ "$out/initramfs.cpio" -nt "$here/init" ]; then
+        && [ "$out/initramfs.cpio" -nt "$here/init" ] && [ "$out/initramfs.cpio" -nt "$here/build-noiommu-vfio.sh" ]; then
   exit 0
 fi
 sg_tools="sg_inq sg_vpd sg_readcap sg_luns sg_unmap sg_turs sg_reset sg_compare_and_write sg_write_same"
-for tool in busybox fio depmod modprobe cpio apt-get dpkg $sg_tools; do
-  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio kmod cpio sg3-utils)" >&2; exit 1; }
+for tool in busybox fio depmod modprobe cpio apt-get dpkg make gcc $sg_tools; do
+  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio kmod cpio sg3-utils make gcc)" >&2; exit 1; }
 done
 
 kernel_package() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
@@ -57,22 +57,54 @@ for tool in fio $sg_tools; do
   done
 done
 
-# modules in load order, as modprobe would resolve them
-: > "$root/lib/modules/load-order"
-for mod in virtio_pci virtio_blk virtio_scsi sd_mod; do
-  modprobe -d "$kdir" -S "$version" --show-depends "$mod" | while read -r kind path _; do
-    [ "$kind" = insmod ] || continue
-    name=$(basename "$path")
-    if ! grep -qx "$name" "$root/lib/modules/load-order"; then
-      cp "$path" "$root/lib/modules/$name"
-      echo "$name" >> "$root/lib/modules/load-order"
-    fi
+# the C library pieces a JDK shared read-only over virtio-9p needs (the NVMe driver tests run java in the guest)
+for lib in libc.so.6 libdl.so.2 libpthread.so.0 librt.so.1 libm.so.6 libz.so.1; do
+  for dir in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; do
+    if [ -e "$dir/$lib" ]; then mkdir -p "$root$dir"; cp -L "$dir/$lib" "$root$dir/"; break; fi
   done
 done
+mkdir -p "$root/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+
+# modules in load order, as modprobe would resolve them: load-order is loaded at boot, the other
+# groups by a test with 'loadmods GROUP' (nvme: the kernel's NVMe driver; vfio: vfio-pci with the
+# type-1 IOMMU backend, which busybox's modprobe would not pull in; 9p: the shared JDK and runtime)
+module_group() { # LIST-FILE MODULE...
+  local list=$1; shift
+  : > "$root/lib/modules/$list"
+  for mod in "$@"; do
+    modprobe -d "$kdir" -S "$version" --show-depends "$mod" | while read -r kind path _; do
+      [ "$kind" = insmod ] || continue
+      name=$(basename "$path")
+      if ! grep -qx "${name%.xz}" "$root/lib/modules/$list"; then
+        [ -e "$root/lib/modules/${name%.xz}" ] || cp "$path" "$root/lib/modules/$name"
+        echo "${name%.xz}" >> "$root/lib/modules/$list"
+      fi
+    done
+  done
+}
+module_group load-order virtio_pci virtio_blk virtio_scsi sd_mod
+module_group group-nvme nvme
+module_group group-vfio vfio vfio_iommu_type1 vfio-pci
+module_group group-9p 9pnet_virtio 9p
 for f in "$root"/lib/modules/*.ko.xz; do
   [ -e "$f" ] && xz -d "$f"
 done
-sed -i 's/\.xz$//' "$root/lib/modules/load-order"
+# vfio.ko rebuilt with no-IOMMU mode, for the NVMe driver's no-IOMMU test (loaded instead of Debian's)
+"$here/build-noiommu-vfio.sh" "$version" "$root/lib/modules/vfio-noiommu.ko"
+cat > "$root/bin/loadmods" <<'LOADMODS'
+#!/bin/sh
+# loadmods GROUP: insmod a module group built into this initramfs, in dependency order
+# (a helper such as crct10dif-pclmul may refuse an emulated CPU without its instructions: only the
+# group's last module, the one asked for, must load)
+rc=0
+while read -r m; do
+  name=$(echo "${m%.ko}" | tr - _)
+  grep -q "^$name " /proc/modules && continue
+  insmod "/lib/modules/$m" 2>/dev/null; rc=$?
+done < "/lib/modules/group-$1"
+exit $rc
+LOADMODS
+chmod +x "$root/bin/loadmods"
 
 cp "$here/init" "$root/init"
 chmod +x "$root/init"

@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
 # Boots the end-to-end test guest under QEMU (TCG: KVM does not work on these machines) with shared
-# memfd RAM, as vhost-user needs, and vhost-user-blk disks; the serial console goes to stdout.
-# usage: run-guest.sh KERNEL INITRD VCPUS SOCKET[,DEVICE-OPTIONS] [SOCKET[,DEVICE-OPTIONS] ...]
+# memfd RAM, as vhost-user needs; the serial console goes to stdout.
+# usage: run-guest.sh KERNEL INITRD VCPUS DEVICE [DEVICE ...]
+#   SOCKET[,OPTIONS]          vhost-user-blk disk          scsi:SOCKET[,OPTIONS]  vhost-user-scsi adapter
+#   nvme:IMAGE[,OPTIONS]      QEMU's emulated NVMe controller on a raw image (OPTIONS for -device nvme)
+#   share:TAG=DIR             DIR read-only over virtio-9p as mount tag TAG
+#   iommu                     an emulated Intel IOMMU (intel_iommu=on), for VFIO in the guest
+#   mem:SIZE                  guest RAM (default 1G)
 set -euo pipefail
 kernel=${1:?kernel}; initrd=${2:?initrd}; vcpus=${3:?vcpus}; shift 3
 args=()
+machine=q35,memory-backend=mem
+append="console=ttyS0 quiet panic=-1"
+mem=1G
 n=0
-for disk in "$@"; do
-  device=vhost-user-blk-pci
-  if [ "${disk#scsi:}" != "$disk" ]; then
-    device=vhost-user-scsi-pci
-    disk=${disk#scsi:}
-  fi
-  socket=${disk%%,*}
-  opts=${disk#"$socket"}
-  args+=(-chardev "socket,id=c$n,path=$socket" -device "$device,chardev=c$n$opts")
+for dev in "$@"; do
+  case "$dev" in
+    iommu)
+      machine="$machine,kernel-irqchip=split"
+      args+=(-device intel-iommu,intremap=on,caching-mode=on)
+      append="$append intel_iommu=on" ;;
+    mem:*) mem=${dev#mem:} ;;
+    share:*)
+      spec=${dev#share:}
+      args+=(-virtfs "local,path=${spec#*=},mount_tag=${spec%%=*},security_model=none,readonly=on") ;;
+    nvme:*)
+      spec=${dev#nvme:}
+      image=${spec%%,*}
+      opts=${spec#"$image"}
+      args+=(-drive "if=none,id=nv$n,file=$image,format=raw" -device "nvme,drive=nv$n$opts") ;;
+    *)
+      device=vhost-user-blk-pci
+      if [ "${dev#scsi:}" != "$dev" ]; then
+        device=vhost-user-scsi-pci
+        dev=${dev#scsi:}
+      fi
+      socket=${dev%%,*}
+      opts=${dev#"$socket"}
+      args+=(-chardev "socket,id=c$n,path=$socket" -device "$device,chardev=c$n$opts") ;;
+  esac
   n=$((n + 1))
 done
-exec qemu-system-x86_64 -accel tcg -machine q35,memory-backend=mem -m 1G \
-  -object memory-backend-memfd,id=mem,size=1G,share=on -smp "$vcpus" -display none -nodefaults -serial stdio \
-  -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 quiet panic=-1" "${args[@]}"
+exec qemu-system-x86_64 -accel tcg -machine "$machine" -m "$mem" \
+  -object memory-backend-memfd,id=mem,size="$mem",share=on -smp "$vcpus" -display none -nodefaults -serial stdio \
+  -kernel "$kernel" -initrd "$initrd" -append "$append" "${args[@]}"

@@ -98,6 +98,18 @@ public class RpcMethodsIT {
             expect(c, "bdev_aio_create", "{\"name\":\"A1\",\"filename\":\"" + image + "\"}", EXISTS);
             expect(c, "bdev_aio_create", "{\"name\":\"A2\"}", INVALID);
             expect(c, "bdev_aio_create", "{\"name\":\"A2\",\"filename\":\"" + image + "\",\"block_size\":\"x\"}", INVALID);
+            // nvme: no controller bound to vfio-pci on this host, so the refusals (the guest test attaches one)
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\"}", INVALID);
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"rdma\",\"traddr\":\"0000:00:04.0\"}", INVALID);
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"zz\"}", INVALID);
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00:04.0\",\"io_queue_entries\":1}", INVALID);
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00ff:7f:1f.7\"}", NODEV);
+            expect(c, "bdev_nvme_get_controllers", null, OK);
+            expect(c, "bdev_nvme_get_controllers", "{\"name\":\"Nvme9\"}", NODEV);
+            expect(c, "bdev_nvme_detach_controller", "{\"name\":\"Nvme9\"}", NODEV);
+            expect(c, "bdev_nvme_detach_controller", "{}", INVALID);
+            expect(c, "bdev_nvme_reset_controller", "{\"name\":\"Nvme9\"}", NODEV);
+            expect(c, "bdev_nvme_reset_controller", "{\"name\":1}", INVALID);
             expect(c, "bdev_aio_rescan", "{\"name\":\"A1\"}", OK);
             expect(c, "bdev_aio_rescan", "{\"name\":\"Ax\"}", NODEV);
             expect(c, "bdev_get_bdevs", null, OK);

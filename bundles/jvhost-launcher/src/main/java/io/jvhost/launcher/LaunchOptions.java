@@ -31,6 +31,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
     public static final String USAGE = """
             usage: jvhost [options]
                    jvhost bdevperf [options] [-q DEPTH] [-o IOSIZE] [-w WORKLOAD] [-t SECONDS] [-M READPCT] [-b BDEV] [--json]
+                                  [--unregistered]
                    jvhost bench reactor [options]
                    jvhost rpc [-s SOCKET] METHOD [key=value ...]
                    jvhost blkperf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
@@ -52,10 +53,11 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
     /** Parses {@code args}; {@code home} is the jvhost directory (features/, runtime-config/). */
     public static LaunchOptions parse(Path home, String[] args) throws UsageException {
         if (args.length > 0 && args[0].equals("bdevperf")) {
-            return tool(home, args, 1, "bdev:perf", java.util.Set.of("-q", "-o", "-w", "-t", "-M", "-b"), "--json");
+            return tool(home, args, 1, "bdev:perf", java.util.Set.of("-q", "-o", "-w", "-t", "-M", "-b"),
+                    java.util.Set.of("--json", "--unregistered"));
         }
         if (args.length > 1 && args[0].equals("bench") && args[1].equals("reactor")) {
-            return tool(home, args, 2, "reactor:bench", java.util.Set.of(), null);
+            return tool(home, args, 2, "reactor:bench", java.util.Set.of(), java.util.Set.of());
         }
         if (args.length > 0 && args[0].equals("bench")) {
             throw new UsageException("unknown benchmark '" + (args.length > 1 ? args[1] : "") + "': try 'bench reactor'");
@@ -68,14 +70,14 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
      * the config; the runtime exits afterwards, non-zero when the tool fails.
      */
     private static LaunchOptions tool(Path home, String[] args, int from, String command, java.util.Set<String> valued,
-            String flag) throws UsageException {
+            java.util.Set<String> flags) throws UsageException {
         List<String> runtime = new ArrayList<>(List.of("--no-default-config", "-r", "none"));
         StringBuilder cmd = new StringBuilder(command);
         for (int i = from; i < args.length; i++) {
             if (valued.contains(args[i])) {
                 cmd.append(' ').append(args[i]).append(' ').append(quote(value(args, ++i, args[i])));
-            } else if (args[i].equals(flag)) {
-                cmd.append(' ').append(flag);
+            } else if (flags.contains(args[i])) {
+                cmd.append(' ').append(args[i]);
             } else {
                 runtime.add(args[i]);
             }

@@ -13,7 +13,7 @@ import java.lang.invoke.MethodHandle;
 public final class Memory {
     public static final int PROT_READ = 1, PROT_WRITE = 2;
     public static final int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000,
-            MAP_HUGETLB = 0x40000;
+            MAP_HUGETLB = 0x40000, MAP_LOCKED = 0x2000;
     public static final int MADV_DONTNEED = 4, MADV_REMOVE = 9, MADV_DONTDUMP = 16;
     public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4;
 

@@ -36,6 +36,15 @@ final class Qemu {
     }
 
     /**
+     * Adds a device in run-guest.sh's notation: {@code nvme:IMAGE,serial=S}, {@code share:TAG=DIR},
+     * {@code iommu}, {@code mem:2G}.
+     */
+    Qemu device(String spec) {
+        disks.add(spec);
+        return this;
+    }
+
+    /**
      * Boots and waits until the guest powers off; returns the console output. A guest that reboots
      * itself stays in the same QEMU (a device reset: every queue is stopped and started again).
      */

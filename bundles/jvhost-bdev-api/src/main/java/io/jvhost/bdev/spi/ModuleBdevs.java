@@ -78,6 +78,15 @@ public final class ModuleBdevs {
         names.remove(name);
     }
 
+    /** Hot-removes one of this module's bdevs even while open (its users see it removed), waiting until it is gone. */
+    public void remove(String name) {
+        if (!names.contains(name)) {
+            throw new BdevException(BdevException.Reason.NOT_FOUND, "no " + module + " bdev named " + name);
+        }
+        await(name, registry.unregister(name, true));
+        names.remove(name);
+    }
+
     public List<String> names() {
         return names.stream().sorted().toList();
     }

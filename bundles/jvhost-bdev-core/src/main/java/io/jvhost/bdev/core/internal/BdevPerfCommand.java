@@ -26,6 +26,9 @@ public final class BdevPerfCommand {
     @Reference
     private ReactorGroup reactors;
 
+    @Reference
+    private io.jvhost.bdev.MemoryRegistry memory;
+
     @Descriptor("Run I/O against every bdev (or one with -b) and print IOPS, MiB/s and latency; "
             + "verify writes, reads back and compares, and fails on any miscompare")
     public String perf(
@@ -37,7 +40,10 @@ public final class BdevPerfCommand {
             @Descriptor("read percentage for rw/randrw") @Parameter(names = {"-M"}, absentValue = "50") int readPercent,
             @Descriptor("only this bdev") @Parameter(names = {"-b"}, absentValue = "") String only,
             @Descriptor("print one JSON line per bdev before the table")
-            @Parameter(names = {"--json"}, absentValue = "false", presentValue = "true") boolean json) throws Exception {
+            @Parameter(names = {"--json"}, absentValue = "false", presentValue = "true") boolean json,
+            @Descriptor("do not register the buffers with the memory registry (DMA modules then copy through their own buffers)")
+            @Parameter(names = {"--unregistered"}, absentValue = "false", presentValue = "true") boolean unregistered)
+            throws Exception {
         PerfJob.Workload w;
         try {
             w = PerfJob.Workload.valueOf(workload.toUpperCase(Locale.ROOT));
@@ -76,7 +82,7 @@ public final class BdevPerfCommand {
                             }
                         });
                 jobs.add(new PerfJob(b, d, rs.get(i % rs.size()), w, readPercent, ioSize, depth,
-                        TimeUnit.SECONDS.toNanos(seconds)));
+                        TimeUnit.SECONDS.toNanos(seconds), unregistered ? null : memory));
             }
         } catch (RuntimeException e) {
             jobs.forEach(PerfJob::abandon);

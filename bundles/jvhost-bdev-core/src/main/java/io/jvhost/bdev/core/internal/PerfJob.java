@@ -50,8 +50,11 @@ final class PerfJob implements Poller, BdevIo.Completion {
     private boolean stopping;
     private int pass;
 
+    /** The buffers' memory, announced to DMA-capable modules so that they need not copy. */
+    private final io.jvhost.bdev.MemoryRegistry.Registration registration;
+
     PerfJob(Bdev bdev, BdevDescriptor descriptor, Reactor reactor, Workload workload, int readPercent, int ioSize,
-            int depth, long durationNanos) {
+            int depth, long durationNanos, io.jvhost.bdev.MemoryRegistry memory) {
         this.bdev = bdev;
         this.descriptor = descriptor;
         this.reactor = reactor;
@@ -68,13 +71,18 @@ final class PerfJob implements Poller, BdevIo.Completion {
         this.verifyReading = new boolean[depth];
         this.started = new long[depth];
         this.random = 0x9E3779B97F4A7C15L ^ bdev.name().hashCode();
+        // one slab of page-aligned buffers, registered once
+        long stride = (ioSize + 4095L) & -4096L;
+        int perSlot = workload == Workload.VERIFY ? 2 : 1;
+        MemorySegment slab = arena.allocate(stride * depth * perSlot, 4096);
         for (int i = 0; i < depth; i++) {
             ios[i] = new BdevIo(1);
             ios[i].tag = i;
-            writeBuffers[i] = arena.allocate(ioSize, 4096);
-            readBuffers[i] = workload == Workload.VERIFY ? arena.allocate(ioSize, 4096) : writeBuffers[i];
+            writeBuffers[i] = slab.asSlice(stride * i * perSlot, ioSize);
+            readBuffers[i] = perSlot == 2 ? slab.asSlice(stride * (i * 2L + 1), ioSize) : writeBuffers[i];
             fillPattern(writeBuffers[i], i, 0);
         }
+        this.registration = memory == null ? null : memory.register(slab, "bdevperf " + bdev.name());
     }
 
     /** Starts on the reactor thread: opens the channel and fills the queue. */
@@ -162,6 +170,9 @@ final class PerfJob implements Poller, BdevIo.Completion {
                     Math.max(1, endNanos - startNanos), ioBlocks * bdev.blockSize(),
                     sumCount[1] == 0 ? 0 : sumCount[0] / sumCount[1], LatencyHistogram.percentile(buckets, 0.5),
                     LatencyHistogram.percentile(buckets, 0.99)));
+            if (registration != null) {
+                registration.close();
+            }
             arena.close();
             return 1;
         }
@@ -171,6 +182,9 @@ final class PerfJob implements Poller, BdevIo.Completion {
     /** Releases a job that never started. */
     void abandon() {
         descriptor.close();
+        if (registration != null) {
+            registration.close();
+        }
         arena.close();
         result.cancel(false);
     }

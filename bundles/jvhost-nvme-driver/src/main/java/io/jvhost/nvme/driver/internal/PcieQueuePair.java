@@ -1,0 +1,582 @@
+package io.jvhost.nvme.driver.internal;
+
+import io.jvhost.bdev.BdevIo;
+import io.jvhost.nvme.Cqe;
+import io.jvhost.nvme.Nvme;
+import io.jvhost.nvme.Sqe;
+import io.jvhost.nvme.driver.NvmeDriverException;
+import io.jvhost.nvme.driver.NvmeQueuePair;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One I/O queue pair, owned by the thread that created it. Command ids index preallocated state:
+ * the request, its callback, its PRP list page and its bounce pages; a finished command's entry is
+ * found by polling the phase bit (no interrupts). Each command's 64-byte entry is also kept aside,
+ * so that after a controller reset the commands still outstanding are submitted again.
+ * <p>
+ * A controller reset or detach runs on another thread; it talks to the owner through {@link #state}
+ * and waits until the owner acknowledged, so the queues are never touched by two threads.
+ */
+final class PcieQueuePair implements NvmeQueuePair {
+    private static final VarHandle STATUS = ValueLayout.JAVA_SHORT.varHandle();
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final int PAGE = DmaBuffer.PAGE;
+    /** Owner-side states; the controller moves a pair out of RUNNING, the owner acknowledges. */
+    private static final int RUNNING = 0, SUSPEND_REQUESTED = 1, SUSPENDED = 2, RESUME_REQUESTED = 3,
+            FAIL_REQUESTED = 4, FAILED = 5;
+    /** Status reported for commands that end because the controller failed or was detached. */
+    static final int STATUS_ABORTED = Nvme.ABORTED_SQ_DELETION;
+    private static final int TIMEOUT_CHECK_PERIOD = 1024;
+
+    private final PcieController controller;
+    private final int qid;
+    private final int entries;
+    private final DmaMemory dma;
+    private final ControllerRegisters registers;
+    private final DoorbellBuffer doorbells;
+    private final int maxTransfer;
+    private final long timeoutNanos;
+    private final int sqDoorbell, cqDoorbell, sqShadow, cqShadow;
+    private DmaBuffer sq, cq, prpLists, bounce;
+    private final MemorySegment commands;
+    private final int maxPagesPerCommand;
+
+    // per command id
+    private final BdevIo[] ios;
+    private final Callback[] callbacks;
+    private final long[] submitted;
+    private final boolean[] reported;
+    private final long[] dataOffset;
+    private final int[] dataBytes;
+    private final boolean[] readsData;
+    private final int[] pageCount;
+    private final boolean[] bounced;
+    /** PRP entries of the command being built from registered memory. */
+    private final long[] prpEntries;
+    private final int[] pages;
+    private final int[] freeCids;
+    private int freeCidCount;
+    private final int[] freePages;
+    private int freePageCount;
+
+    private int sqTail, cqHead;
+    private boolean phase = true;
+    private int outstanding;
+    private long polls;
+    private volatile int state = RUNNING;
+    /** Requests submitted after the pair failed, completed on the next poll. */
+    private final java.util.ArrayDeque<FailedCommand> failedLater = new java.util.ArrayDeque<>();
+
+    /** A request that arrived after the pair failed (rare path: allocating is fine). */
+    private record FailedCommand(BdevIo io, Callback callback) {
+    }
+
+    PcieQueuePair(PcieController controller, int qid, int entries, DmaMemory dma, ControllerRegisters registers,
+            DoorbellBuffer doorbells, int maxTransfer, long timeoutNanos) {
+        this.controller = controller;
+        this.qid = qid;
+        this.entries = entries;
+        this.dma = dma;
+        this.registers = registers;
+        this.doorbells = doorbells;
+        this.maxTransfer = maxTransfer;
+        this.timeoutNanos = timeoutNanos;
+        this.sqDoorbell = registers.sqTailDoorbell(qid);
+        this.cqDoorbell = registers.cqHeadDoorbell(qid);
+        this.sqShadow = registers.shadowIndexSq(qid);
+        this.cqShadow = registers.shadowIndexCq(qid);
+        int ids = entries - 1; // a full queue has one empty entry
+        this.maxPagesPerCommand = maxTransfer / PAGE;
+        int poolPages = Math.max(2 * maxPagesPerCommand, ids * 8);
+        try {
+            sq = dma.allocate((long) entries * Nvme.SQE_BYTES, true);
+            cq = dma.allocate((long) entries * Nvme.CQE_BYTES, true);
+            prpLists = dma.allocate((long) ids * PAGE, false);
+            bounce = dma.allocate((long) poolPages * PAGE, false);
+        } catch (RuntimeException e) {
+            releaseMemory();
+            throw e;
+        }
+        this.commands = java.lang.foreign.Arena.ofAuto().allocate((long) ids * Nvme.SQE_BYTES, 64);
+        this.ios = new BdevIo[ids];
+        this.callbacks = new Callback[ids];
+        this.submitted = new long[ids];
+        this.reported = new boolean[ids];
+        this.dataOffset = new long[ids];
+        this.dataBytes = new int[ids];
+        this.readsData = new boolean[ids];
+        this.pageCount = new int[ids];
+        this.bounced = new boolean[ids];
+        this.prpEntries = new long[maxPagesPerCommand + 1];
+        this.pages = new int[ids * maxPagesPerCommand];
+        this.freeCids = new int[ids];
+        for (int i = 0; i < ids; i++) {
+            freeCids[i] = ids - 1 - i;
+        }
+        freeCidCount = ids;
+        this.freePages = new int[poolPages];
+        for (int i = 0; i < poolPages; i++) {
+            freePages[i] = poolPages - 1 - i;
+        }
+        freePageCount = poolPages;
+    }
+
+    int id() {
+        return qid;
+    }
+
+    int entries() {
+        return entries;
+    }
+
+    long submissionQueueIova() {
+        return sq.iova(0);
+    }
+
+    long completionQueueIova() {
+        return cq.iova(0);
+    }
+
+    @Override
+    public int maxTransferBytes() {
+        return maxTransfer;
+    }
+
+    @Override
+    public int outstanding() {
+        return outstanding;
+    }
+
+    @Override
+    public boolean read(int nsid, long lba, int blocks, int blockSize, BdevIo io, long offset, Callback callback) {
+        return submit(Nvme.IO_READ, nsid, lba, blocks - 1, io, offset, blocks * blockSize, true, callback);
+    }
+
+    @Override
+    public boolean write(int nsid, long lba, int blocks, int blockSize, BdevIo io, long offset, boolean fua,
+            Callback callback) {
+        return submit(Nvme.IO_WRITE, nsid, lba, (blocks - 1) | (fua ? 1 << 30 : 0), io, offset, blocks * blockSize,
+                false, callback);
+    }
+
+    @Override
+    public boolean flush(int nsid, BdevIo io, Callback callback) {
+        return submit(Nvme.IO_FLUSH, nsid, 0, 0, io, 0, 0, false, callback);
+    }
+
+    @Override
+    public boolean writeZeroes(int nsid, long lba, int blocks, BdevIo io, Callback callback) {
+        return submit(Nvme.IO_WRITE_ZEROES, nsid, lba, blocks - 1, io, 0, 0, false, callback);
+    }
+
+    @Override
+    public boolean deallocate(int nsid, long lba, int blocks, BdevIo io, Callback callback) {
+        return submit(Nvme.IO_DATASET_MANAGEMENT, nsid, lba, blocks, io, 0, -1, false, callback);
+    }
+
+    /**
+     * Builds the command in its id's slot and places it on the queue. {@code bytes} is the data
+     * length; -1 marks Dataset Management, whose one range entry goes into a bounce page.
+     */
+    private boolean submit(int opcode, int nsid, long lba, int cdw12, BdevIo io, long offset, int bytes, boolean read,
+            Callback callback) {
+        int s = state;
+        if (s != RUNNING) {
+            if (s == FAILED || s == FAIL_REQUESTED) {
+                failLater(io, callback);
+                return true;
+            }
+            return false; // suspended for a reset: the caller retries later
+        }
+        if (bytes > maxTransfer) {
+            throw new IllegalArgumentException("nvme queue " + qid + ": " + bytes + "-byte command exceeds the "
+                    + maxTransfer + "-byte maximum transfer; split it");
+        }
+        // data in registered memory goes straight to the device; anything else through bounce pages
+        int direct = bytes > 0 ? directEntries(io, offset, bytes) : 0;
+        int need = direct > 0 || bytes == 0 ? 0 : bytes < 0 ? 1 : (bytes + PAGE - 1) / PAGE;
+        if (freeCidCount == 0 || freePageCount < need) {
+            return false;
+        }
+        int cid = freeCids[--freeCidCount];
+        int base = cid * maxPagesPerCommand;
+        for (int k = 0; k < need; k++) {
+            pages[base + k] = freePages[--freePageCount];
+        }
+        pageCount[cid] = need;
+        long prp1 = 0, prp2 = 0;
+        int cdw10 = (int) lba, cdw11 = (int) (lba >>> 32);
+        if (bytes < 0) {
+            // one DSM range: context attributes 0, length, starting LBA; attribute deallocate (AD)
+            long at = (long) pages[base] * PAGE;
+            bounce.memory().set(U32, at, 0);
+            bounce.memory().set(U32, at + 4, cdw12);
+            bounce.memory().set(U64, at + 8, lba);
+            prp1 = bounce.iova(at);
+            cdw10 = 0;
+            cdw11 = 1 << 2;
+            cdw12 = 0;
+        } else if (direct > 0) {
+            prp1 = prpEntries[0];
+            if (direct == 2) {
+                prp2 = prpEntries[1];
+            } else if (direct > 2) {
+                MemorySegment list = prpLists.memory();
+                long listAt = (long) cid * PAGE;
+                for (int k = 1; k < direct; k++) {
+                    list.set(U64, listAt + 8L * (k - 1), prpEntries[k]);
+                }
+                prp2 = prpLists.iova(listAt);
+            }
+        } else if (bytes > 0) {
+            if (!read && !copy(io, offset, bytes, base, true)) {
+                releaseCommand(cid);
+                failLater(io, callback);
+                return true;
+            }
+            prp1 = bounce.iova((long) pages[base] * PAGE);
+            if (need == 2) {
+                prp2 = bounce.iova((long) pages[base + 1] * PAGE);
+            } else if (need > 2) {
+                MemorySegment list = prpLists.memory();
+                long listAt = (long) cid * PAGE;
+                for (int k = 1; k < need; k++) {
+                    list.set(U64, listAt + 8L * (k - 1), bounce.iova((long) pages[base + k] * PAGE));
+                }
+                prp2 = prpLists.iova(listAt);
+            }
+        }
+        bounced[cid] = direct == 0;
+        Sqe.write(commands, (long) cid * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
+        ios[cid] = io;
+        callbacks[cid] = callback;
+        dataOffset[cid] = offset;
+        dataBytes[cid] = Math.max(bytes, 0);
+        readsData[cid] = read;
+        reported[cid] = false;
+        submitted[cid] = System.nanoTime();
+        outstanding++;
+        place(cid);
+        ringSubmission();
+        return true;
+    }
+
+    /**
+     * PRP entries for data in registered memory, into {@link #prpEntries}: the first at any dword
+     * address, each further one a whole page. Returns how many, or 0 when some of the data is not
+     * registered or its pieces do not line up as PRPs require (then the data is copied).
+     */
+    private int directEntries(BdevIo io, long offset, int bytes) {
+        int n = io.segmentCount();
+        int seg = 0;
+        long segStart = 0;
+        while (seg < n && segStart + io.segmentLength(seg) <= offset) {
+            segStart += io.segmentLength(seg);
+            seg++;
+        }
+        int count = 0;
+        long done = 0;
+        long previousEnd = 0;
+        while (done < bytes) {
+            if (seg >= n) {
+                return 0;
+            }
+            long inSeg = offset + done - segStart;
+            long len = Math.min(bytes - done, io.segmentLength(seg) - inSeg);
+            long iova = controller.externalIova(io.segmentAddress(seg) + inSeg, len);
+            if (iova < 0 || (count == 0 ? (iova & 3) != 0 : (iova & (PAGE - 1)) != 0 || (previousEnd & (PAGE - 1)) != 0)) {
+                return 0;
+            }
+            long end = iova + len;
+            for (long p = iova; p < end; p = (p & -PAGE) + PAGE) {
+                if (count == prpEntries.length) {
+                    return 0;
+                }
+                prpEntries[count++] = p;
+            }
+            previousEnd = end;
+            done += len;
+            segStart += io.segmentLength(seg);
+            seg++;
+        }
+        return count;
+    }
+
+    /** Copies a command's entry onto the submission queue tail. */
+    private void place(int cid) {
+        MemorySegment.copy(commands, (long) cid * Nvme.SQE_BYTES, sq.memory(), (long) sqTail * Nvme.SQE_BYTES,
+                Nvme.SQE_BYTES);
+        sqTail = sqTail + 1 == entries ? 0 : sqTail + 1;
+    }
+
+    private int lastSqTail;
+
+    private void ringSubmission() {
+        if (doorbells == null || doorbells.update(sqShadow, sqTail, lastSqTail)) {
+            registers.ringDoorbell(sqDoorbell, sqTail);
+        }
+        lastSqTail = sqTail;
+    }
+
+    private int lastCqHead;
+
+    private void ringCompletion() {
+        if (doorbells == null || doorbells.update(cqShadow, cqHead, lastCqHead)) {
+            registers.ringDoorbell(cqDoorbell, cqHead);
+        }
+        lastCqHead = cqHead;
+    }
+
+    /**
+     * Copies {@code bytes} of the request's data starting at {@code offset} to ({@code toDevice}) or
+     * from the command's bounce pages. False when the request's segments hold fewer bytes.
+     */
+    private boolean copy(BdevIo io, long offset, int bytes, int base, boolean toDevice) {
+        int n = io.segmentCount();
+        int seg = 0;
+        long segStart = 0;
+        while (seg < n && segStart + io.segmentLength(seg) <= offset) {
+            segStart += io.segmentLength(seg);
+            seg++;
+        }
+        long done = 0;
+        MemorySegment b = bounce.memory();
+        while (done < bytes) {
+            if (seg >= n) {
+                return false;
+            }
+            long inSeg = offset + done - segStart;
+            long segLeft = io.segmentLength(seg) - inSeg;
+            long inPage = done & (PAGE - 1);
+            long chunk = Math.min(Math.min(bytes - done, segLeft), PAGE - inPage);
+            long bounceAt = (long) pages[base + (int) (done >>> 12)] * PAGE + inPage;
+            if (toDevice) {
+                MemorySegment.copy(io.segment(seg), io.segmentOffset(seg) + inSeg, b, bounceAt, chunk);
+            } else {
+                MemorySegment.copy(b, bounceAt, io.segment(seg), io.segmentOffset(seg) + inSeg, chunk);
+            }
+            done += chunk;
+            if (chunk == segLeft) {
+                segStart += io.segmentLength(seg);
+                seg++;
+            }
+        }
+        return true;
+    }
+
+    private void releaseCommand(int cid) {
+        int base = cid * maxPagesPerCommand;
+        for (int k = 0; k < pageCount[cid]; k++) {
+            freePages[freePageCount++] = pages[base + k];
+        }
+        pageCount[cid] = 0;
+        ios[cid] = null;
+        callbacks[cid] = null;
+        freeCids[freeCidCount++] = cid;
+    }
+
+    private void failLater(BdevIo io, Callback callback) {
+        failedLater.add(new FailedCommand(io, callback));
+    }
+
+    @Override
+    public int poll() {
+        int s = state;
+        if (s != RUNNING) {
+            return changeState(s);
+        }
+        int done = 0;
+        MemorySegment c = cq.memory();
+        while (true) {
+            long at = (long) cqHead * Nvme.CQE_BYTES;
+            short field = (short) STATUS.getAcquire(c, at + Cqe.STATUS);
+            if (((field & 1) != 0) != phase) {
+                break;
+            }
+            int cid = Cqe.cid(c, at);
+            int status = ((field >>> 9) & 0x7) << 8 | ((field >>> 1) & 0xFF);
+            if (++cqHead == entries) {
+                cqHead = 0;
+                phase = !phase;
+            }
+            done++;
+            finish(cid, status);
+        }
+        if (done > 0) {
+            ringCompletion();
+        }
+        if (timeoutNanos > 0 && outstanding > 0 && ++polls % TIMEOUT_CHECK_PERIOD == 0) {
+            checkTimeouts();
+        }
+        return done + drainFailed();
+    }
+
+    private void finish(int cid, int status) {
+        if (cid >= ios.length || ios[cid] == null) {
+            return; // not ours (a controller bug): nothing to complete
+        }
+        BdevIo io = ios[cid];
+        Callback cb = callbacks[cid];
+        if (status == Nvme.SUCCESS && readsData[cid] && dataBytes[cid] > 0 && bounced[cid]) {
+            copy(io, dataOffset[cid], dataBytes[cid], cid * maxPagesPerCommand, false);
+        }
+        outstanding--;
+        releaseCommand(cid);
+        cb.completed(io, status);
+    }
+
+    private void checkTimeouts() {
+        long now = System.nanoTime();
+        for (int cid = 0; cid < ios.length; cid++) {
+            if (ios[cid] != null && !reported[cid] && now - submitted[cid] > timeoutNanos) {
+                reported[cid] = true;
+                controller.reportTimeout(qid, cid);
+            }
+        }
+    }
+
+    /** Called by the monitor: whether command {@code cid} submitted before {@code since} is still outstanding. */
+    boolean stillOutstanding(int cid, long since) {
+        BdevIo io = ios[cid];
+        return io != null && submitted[cid] <= since;
+    }
+
+    private int drainFailed() {
+        if (failedLater.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        FailedCommand f;
+        while ((f = failedLater.poll()) != null) {
+            f.callback().completed(f.io(), STATUS_ABORTED);
+            n++;
+        }
+        return n;
+    }
+
+    /** The owner's side of a reset or detach. */
+    private int changeState(int s) {
+        switch (s) {
+            case SUSPEND_REQUESTED -> state = SUSPENDED;
+            case RESUME_REQUESTED -> {
+                // the controller forgot every queue entry: start over and place the outstanding commands again
+                sqTail = 0;
+                cqHead = 0;
+                lastSqTail = 0;
+                lastCqHead = 0;
+                phase = true;
+                long now = System.nanoTime();
+                for (int cid = 0; cid < ios.length; cid++) {
+                    if (ios[cid] != null) {
+                        submitted[cid] = now;
+                        reported[cid] = false;
+                        place(cid);
+                    }
+                }
+                state = RUNNING;
+                if (outstanding > 0) {
+                    ringSubmission();
+                }
+                return 1;
+            }
+            case FAIL_REQUESTED -> {
+                int n = 0;
+                for (int cid = 0; cid < ios.length; cid++) {
+                    if (ios[cid] != null) {
+                        BdevIo io = ios[cid];
+                        Callback cb = callbacks[cid];
+                        outstanding--;
+                        releaseCommand(cid);
+                        cb.completed(io, STATUS_ABORTED);
+                        n++;
+                    }
+                }
+                state = FAILED;
+                return n + drainFailed();
+            }
+            case FAILED -> {
+                return drainFailed();
+            }
+            default -> {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    private volatile Runnable wake = () -> { };
+
+    @Override
+    public void onStateChange(Runnable wake) {
+        this.wake = wake;
+    }
+
+    void suspend() {
+        state = SUSPEND_REQUESTED;
+        wake.run();
+    }
+
+    void awaitSuspended(long timeoutNanos) {
+        await(SUSPENDED, timeoutNanos);
+    }
+
+    private void await(int wanted, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (state != wanted) {
+            if (System.nanoTime() > deadline) {
+                throw new NvmeDriverException("nvme queue pair " + qid + " was not polled by its owner within "
+                        + timeoutNanos / 1_000_000 + " ms");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /** With the owner suspended: forget the old entries (the controller recreates the queues next). */
+    void clearQueues() {
+        sq.memory().fill((byte) 0);
+        cq.memory().fill((byte) 0);
+    }
+
+    void resume() {
+        state = RESUME_REQUESTED;
+        wake.run();
+    }
+
+    /** Outstanding commands complete as aborted on the owner's next poll; later submissions fail too. */
+    void fail() {
+        if (state != FAILED) {
+            state = FAIL_REQUESTED;
+            wake.run();
+        }
+    }
+
+    /** Waits until the owner completed everything outstanding after {@link #fail()}; false on timeout. */
+    boolean awaitFailed(long timeoutNanos) {
+        try {
+            await(FAILED, timeoutNanos);
+            return true;
+        } catch (NvmeDriverException e) {
+            return false;
+        }
+    }
+
+    void releaseMemory() {
+        for (DmaBuffer b : new DmaBuffer[] {sq, cq, prpLists, bounce}) {
+            if (b != null) {
+                dma.free(b);
+            }
+        }
+        sq = cq = prpLists = bounce = null;
+    }
+
+    @Override
+    public void close() {
+        if (outstanding > 0) {
+            throw new IllegalStateException("nvme queue pair " + qid + " still has " + outstanding + " command(s) outstanding");
+        }
+        controller.deleteQueuePair(this);
+    }
+}
