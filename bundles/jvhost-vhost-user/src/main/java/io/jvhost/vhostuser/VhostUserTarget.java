@@ -22,7 +22,17 @@ public final class VhostUserTarget implements AutoCloseable {
      */
     public static VhostUserTarget listen(String controller, Path socket, SocketOptions options, VhostUserDevice device,
             ReactorGroup reactors, CpuMask cpumask) {
-        return new VhostUserTarget(Listener.start(controller, socket, options, device, reactors, cpumask));
+        return listen(controller, socket, options, device, reactors, cpumask, () -> null);
+    }
+
+    /**
+     * As {@link #listen(String, Path, SocketOptions, VhostUserDevice, ReactorGroup, CpuMask)}, and each
+     * session registers the guest's memory with the registry {@code memory} supplies (when it supplies
+     * one), so bdev modules that do DMA map it and serve the guest's I/O without a copy.
+     */
+    public static VhostUserTarget listen(String controller, Path socket, SocketOptions options, VhostUserDevice device,
+            ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory) {
+        return new VhostUserTarget(Listener.start(controller, socket, options, device, reactors, cpumask, memory));
     }
 
     public Path socket() {

@@ -153,6 +153,11 @@ public final class GuestMemory implements AutoCloseable {
         return regions[i];
     }
 
+    /** Region {@code i} as mapped in this process (valid until this map is closed). */
+    public MemorySegment view(int i) {
+        return views[i];
+    }
+
     /**
      * Translates {@code len} bytes at guest-physical {@code gpa}; returns a handle for
      * {@link #segment(long)} and {@link #offset(long)}, or -1 when the range is not inside one region.

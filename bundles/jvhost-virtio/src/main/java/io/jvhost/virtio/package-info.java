@@ -4,7 +4,7 @@
  * notification-suppression rules of the virtio 1.2 specification.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.jvhost.virtio;
 
 import org.osgi.annotation.bundle.Export;

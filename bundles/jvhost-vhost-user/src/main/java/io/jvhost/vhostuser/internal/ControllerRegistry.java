@@ -38,6 +38,11 @@ public final class ControllerRegistry implements VhostControllers {
     private final Path socketDir;
     private final MethodRegistrations methods;
 
+    /** Where sessions announce guest memory for zero-copy DMA; absent without the bdev layer. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.jvhost.bdev.MemoryRegistry memoryRegistry;
+
     @Activate
     public ControllerRegistry(BundleContext context, @Reference ReactorGroup reactors) {
         this.reactors = reactors;
@@ -97,7 +102,7 @@ public final class ControllerRegistry implements VhostControllers {
         }
         try {
             VhostUserTarget target = VhostUserTarget.listen(spec.name(), socketDir.resolve(spec.name()), spec.socket(),
-                    spec.device(), reactors, mask);
+                    spec.device(), reactors, mask, () -> memoryRegistry);
             Controller c = new Controller(spec, target, mask);
             controllers.put(spec.name(), c);
             return c;

@@ -31,8 +31,11 @@ public final class Listener implements Runnable {
     private long[] completedBefore = new long[0];
     private final Coalescing coalescing = new Coalescing();
 
+    private final java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory;
+
     private Listener(String controller, Path path, UnixSocket server, VhostUserDevice device, ReactorGroup reactors,
-            CpuMask cpumask) {
+            CpuMask cpumask, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory) {
+        this.memory = memory;
         this.controller = controller;
         this.path = path;
         this.server = server;
@@ -57,7 +60,7 @@ public final class Listener implements Runnable {
     }
 
     public static Listener start(String controller, Path path, SocketOptions options, VhostUserDevice device,
-            ReactorGroup reactors, CpuMask cpumask) {
+            ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory) {
         UnixSocket server = UnixSocket.listen(path, 1);
         try {
             applyOwnership(path, options);
@@ -66,7 +69,7 @@ public final class Listener implements Runnable {
             deleteQuietly(path);
             throw new IllegalArgumentException("socket " + path + ": cannot set owner/group/mode: " + e.getMessage(), e);
         }
-        Listener l = new Listener(controller, path, server, device, reactors, cpumask);
+        Listener l = new Listener(controller, path, server, device, reactors, cpumask, memory);
         l.acceptor.start();
         LOG.info("controller {} listening on {}", controller, path);
         return l;
@@ -109,7 +112,7 @@ public final class Listener implements Runnable {
                 peer.close();
                 continue;
             }
-            Session s = new Session(controller, peer, device, reactors, cpumask, coalescing, this::sessionEnded);
+            Session s = new Session(controller, peer, device, reactors, cpumask, coalescing, memory, this::sessionEnded);
             session = s;
             Thread t = new Thread(s, "vhost-session-" + controller);
             t.setDaemon(true);

@@ -52,9 +52,15 @@ final class Session implements Runnable {
     /** The device answered the message being handled with its own reply. */
     private boolean deviceReplied;
 
+    /** Supplies the memory registry, if any, that guest memory is announced to for DMA without copies. */
+    private final java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memoryRegistry;
+    private final List<io.jvhost.bdev.MemoryRegistry.Registration> registrations = new ArrayList<>();
+
     Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
-            Coalescing coalescing, Runnable onEnd) {
+            Coalescing coalescing, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memoryRegistry,
+            Runnable onEnd) {
         this.controller = controller;
+        this.memoryRegistry = memoryRegistry;
         this.socket = socket;
         this.device = device;
         this.onEnd = onEnd;
@@ -428,6 +434,22 @@ final class Session implements Runnable {
         }
     }
 
+    /** Announces the guest's regions (queues are stopped, so no I/O is in flight on the old ones). */
+    private void registerMemory(GuestMemory m) {
+        io.jvhost.bdev.MemoryRegistry registry = memoryRegistry.get();
+        if (registry == null) {
+            return;
+        }
+        for (int i = 0; i < m.regionCount(); i++) {
+            registrations.add(registry.register(m.view(i), "vhost controller " + controller));
+        }
+    }
+
+    private void unregisterMemory() {
+        registrations.forEach(io.jvhost.bdev.MemoryRegistry.Registration::close);
+        registrations.clear();
+    }
+
     /** Stops running rings, swaps the map, restarts them on the new one; the old map is unmapped after. */
     private void replaceMemory(GuestMemory next) {
         List<Vring> restart = new ArrayList<>();
@@ -439,7 +461,9 @@ final class Session implements Runnable {
         }
         GuestMemory old = memory;
         device.memoryReleasing();
+        unregisterMemory();
         memory = next;
+        registerMemory(next);
         device.memoryMapped(next);
         if (!rings.leftRunning()) {
             old.close();
@@ -499,6 +523,7 @@ final class Session implements Runnable {
             v.closeFds();
         }
         device.memoryReleasing();
+        unregisterMemory();
         if (!rings.leftRunning()) {
             memory.close();
         }

@@ -159,6 +159,28 @@ class VhostUserConformanceTest {
     }
 
     @Test
+    void shouldRegisterGuestMemoryForDmaWhileTheSessionHasItAndWithdrawItWhenTheSessionEnds() throws Exception {
+        var registry = new io.jvhost.bdev.core.internal.MemoryRegistryImpl();
+        Path dmaSocket = dir.resolve("dma");
+        try (VhostUserTarget t = VhostUserTarget.listen("dma", dmaSocket, SocketOptions.DEFAULT, new RecordingDevice(),
+                reactors, null, () -> registry)) {
+            try (RawFrontEnd f = new RawFrontEnd(dmaSocket)) {
+                f.negotiate(true);
+                assertTrue(registry.registered().isEmpty(), "nothing before the memory table");
+                assertEquals(0, f.setMemTable());
+                assertEquals(1, registry.registered().size(), "the guest's one region");
+                assertEquals(f.ram.region().size(), registry.registered().get(0).byteSize());
+                assertEquals(0, f.setMemTable());
+                assertEquals(1, registry.registered().size(), "a new table replaces the old registration");
+            }
+            for (int i = 0; i < 1000 && t.connected(); i++) {
+                Thread.sleep(5);
+            }
+            assertTrue(registry.registered().isEmpty(), "withdrawn before the memory is unmapped");
+        }
+    }
+
+    @Test
     void shouldCloseTheSessionOnAnUnknownMessage() throws Exception {
         try (RawFrontEnd f = new RawFrontEnd(socket)) {
             f.c.send(99, 0, new byte[0]);
