@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # jvhost's user-space NVMe driver against the Linux kernel's nvme driver, on the same device and
 # workload in the same emulator: a TCG guest with QEMU's emulated NVMe controller behind an emulated
-# IOMMU runs bdevperf (jvhost, VFIO, one polling reactor) and then fio (kernel driver, io_uring),
-# 4 KiB random reads. Prints JSON lines and a table: IOPS, guest CPU cores busy, CPU per I/O, and the
+# IOMMU runs bdevperf (jvhost, VFIO, one polling reactor; with shadow doorbells and without) and
+# then fio (kernel driver, io_uring), 4 KiB random reads. Prints JSON lines and a table: IOPS, guest CPU cores busy, CPU per I/O, and the
 # ratios. Under TCG the emulated CPU and device model bound both sides; the ratio is what counts.
-# usage: bench/nvme-driver-vs-kernel.sh [SECONDS] [DEPTH]
+# usage: [BDEVPERF_OPTS='--idle backoff'] bench/nvme-driver-vs-kernel.sh [SECONDS] [DEPTH]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-10}
@@ -15,9 +15,11 @@ trap 'rm -rf "$work"' EXIT
 . "$here/bin/jdk25.sh"
 guest="$HOME/.cache/jvhost/guest"
 "$here/itests/guest/build-guest.sh" "$guest" >&2
-m2=$(cd "$here" && ./mvnw -q help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null || echo "$HOME/.m2/repository")
+m2=$(cd "$here" && ./mvnw -q -B help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null \
+  | sed 's/\x1b\[[0-9;]*m//g' || true)
+[ -d "$m2" ] || m2="$HOME/.m2/repository"
 mkdir -p "$work/tree"
-{ echo '#!/bin/sh'; echo "SECS=$secs"; echo "DEPTH=$depth"
+{ echo '#!/bin/sh'; echo "SECS=$secs"; echo "DEPTH=$depth"; echo "BDEVPERF_OPTS='${BDEVPERF_OPTS:-}'"
   cat "$here/itests/guest/tests/nvme-common.sh" "$here/itests/guest/tests/nvme-bench.sh"; } > "$work/tree/test.sh"
 chmod +x "$work/tree/test.sh"
 (cd "$work/tree" && echo test.sh | cpio -o -H newc --quiet > "$work/test.cpio")
@@ -25,9 +27,9 @@ cat "$guest/initramfs.cpio" "$work/test.cpio" > "$work/initrd"
 truncate -s 1G "$work/nvme.img"
 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd" 2 iommu mem:2G "share:jdk=$JAVA_HOME" \
   "share:home=$here" "share:m2=$m2" "nvme:$work/nvme.img,serial=bench" > "$work/console" 2>&1 || true
-grep -a '^JVBENCH {' "$work/console" | tr -d '\r' | sed 's/^JVBENCH //' > "$work/results.jsonl" || true
-if [ "$(wc -l < "$work/results.jsonl")" -lt 2 ]; then
-  echo "bench: the guest did not print both results; console:" >&2; cat "$work/console" >&2; exit 1
+grep -ao 'JVBENCH {.*' "$work/console" | tr -d '\r' | sed 's/^JVBENCH //' > "$work/results.jsonl" || true
+if [ "$(wc -l < "$work/results.jsonl")" -lt 3 ]; then
+  echo "bench: the guest did not print all three results; console:" >&2; cat "$work/console" >&2; exit 1
 fi
 cat "$work/results.jsonl"
 python3 - "$work/results.jsonl" "$secs" "$depth" <<'PY'
@@ -35,7 +37,7 @@ import json, sys
 rows = {r["driver"]: r for r in map(json.loads, open(sys.argv[1]))}
 print("\n4 KiB randread, depth %s, %s s, TCG guest (2 vCPUs)" % (sys.argv[3], sys.argv[2]))
 print("%-14s %10s %10s %16s" % ("driver", "IOPS", "CPU cores", "CPU us per I/O"))
-for name in ("jvhost-vfio", "kernel-nvme"):
+for name in ("jvhost-vfio", "jvhost-vfio-mmio", "kernel-nvme"):
     r = rows[name]
     r["us_per_io"] = r["cpu_cores"] * 1e6 / max(r["iops"], 1)
     print("%-14s %10.0f %10.2f %16.1f" % (name, r["iops"], r["cpu_cores"], r["us_per_io"]))

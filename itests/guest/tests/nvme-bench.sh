@@ -11,14 +11,19 @@ cat > /tmp/nvme.json <<JSON
 JSON
 # writes first, so that reads are served from data the device has (QEMU reads holes fast)
 bdevperf --config /tmp/nvme.json -q 32 -o 1048576 -w write -t 4 > /dev/null 2>&1 || fail "fill"
-out=$(bdevperf --config /tmp/nvme.json -q "$DEPTH" -o 4096 -w randread -t "$SECS" --json 2>&1) || { echo "$out"; fail "bdevperf"; }
-echo "$out" | grep '^Nvme0n1\|^total'
-line=$(echo "$out" | grep '"summary"')
-iops=$(echo "$line" | sed 's/.*"total_iops":\([0-9.]*\).*/\1/')
-cores=$(echo "$line" | sed 's/.*"process_cpu_cores":\([0-9.]*\).*/\1/')
-echo "JVBENCH {\"driver\":\"jvhost-vfio\",\"iops\":$iops,\"cpu_cores\":$cores}"
+run_bdevperf() { # LABEL CONFIG
+  out=$(bdevperf ${BDEVPERF_OPTS:-} --config "$2" -q "$DEPTH" -o 4096 -w randread -t "$SECS" --json 2>&1) || { echo "$out"; fail "bdevperf"; }
+  echo "$out" | grep '^Nvme0n1\|^total'
+  line=$(echo "$out" | grep '"summary"')
+  iops=$(echo "$line" | sed 's/.*"total_iops":\([0-9.]*\).*/\1/')
+  cores=$(echo "$line" | sed 's/.*"process_cpu_cores":\([0-9.]*\).*/\1/')
+  echo "JVBENCH {\"driver\":\"$1\",\"iops\":$iops,\"cpu_cores\":$cores}"
+}
+run_bdevperf jvhost-vfio /tmp/nvme.json
+sed 's/"traddr"/"shadow_doorbells":false,"traddr"/' /tmp/nvme.json > /tmp/mmio.json
+run_bdevperf jvhost-vfio-mmio /tmp/mmio.json
 bind_kernel
-job="--name=bench --filename=/dev/nvme0n1 --rw=randread --bs=4k --iodepth=$DEPTH --ioengine=io_uring --direct=1 --time_based"
+job="--name=bench --filename=/dev/nvme0n1 --rw=randread --bs=4k --iodepth=$DEPTH --ioengine=io_uring --direct=1 --time_based --eta=never"
 taskset -c 0 fio $job --runtime=3 --output=/dev/null || fail "fio warm-up"
 b0=$(busy); t0=$(cut -d' ' -f1 /proc/uptime)
 taskset -c 0 fio $job --runtime="$SECS" --output-format=terse --terse-version=3 > /tmp/fio.txt || fail "fio"

@@ -256,11 +256,10 @@ public final class NvmeModule {
     @Descriptor("Attach a PCIe NVMe controller bound to vfio-pci; prints the bdevs made from its namespaces")
     public String nvmeAttach(@Descriptor("controller name, e.g. Nvme0") String name,
             @Descriptor("PCI address, e.g. 0000:00:04.0") String traddr) {
-        return String.join(" ", castList(attach(new Params("bdev:nvme-attach",
-                Map.of("name", name, "trtype", "pcie", "traddr", traddr)))));
+        return nvmeAttach(name, traddr, "iommu");
     }
 
-    @Descriptor("Attach a controller in VFIO's no-IOMMU mode (physical addresses; needs root)")
+    @Descriptor("Attach a controller through the IOMMU, or in VFIO's no-IOMMU mode (physical addresses; needs root)")
     public String nvmeAttach(@Descriptor("controller name, e.g. Nvme0") String name,
             @Descriptor("PCI address, e.g. 0000:00:04.0") String traddr,
             @Descriptor("iommu or no-iommu") String mode) {

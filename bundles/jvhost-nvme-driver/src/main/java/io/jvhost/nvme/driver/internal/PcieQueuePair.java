@@ -219,32 +219,28 @@ final class PcieQueuePair implements NvmeQueuePair {
             cdw10 = 0;
             cdw11 = 1 << 2;
             cdw12 = 0;
-        } else if (direct > 0) {
-            prp1 = prpEntries[0];
-            if (direct == 2) {
-                prp2 = prpEntries[1];
-            } else if (direct > 2) {
-                MemorySegment list = prpLists.memory();
-                long listAt = (long) cid * PAGE;
-                for (int k = 1; k < direct; k++) {
-                    list.set(U64, listAt + 8L * (k - 1), prpEntries[k]);
-                }
-                prp2 = prpLists.iova(listAt);
-            }
         } else if (bytes > 0) {
-            if (!read && !copy(io, offset, bytes, base, true)) {
-                releaseCommand(cid);
-                failLater(io, callback);
-                return true;
+            int count = direct;
+            if (direct == 0) {
+                if (!read && !copy(io, offset, bytes, base, true)) {
+                    releaseCommand(cid);
+                    failLater(io, callback);
+                    return true;
+                }
+                for (int k = 0; k < need; k++) {
+                    prpEntries[k] = bounce.iova((long) pages[base + k] * PAGE);
+                }
+                count = need;
             }
-            prp1 = bounce.iova((long) pages[base] * PAGE);
-            if (need == 2) {
-                prp2 = bounce.iova((long) pages[base + 1] * PAGE);
-            } else if (need > 2) {
+            prp1 = prpEntries[0];
+            if (count == 2) {
+                prp2 = prpEntries[1];
+            } else if (count > 2) {
+                // PRP2 points at a list of the remaining entries, in this command id's list page
                 MemorySegment list = prpLists.memory();
                 long listAt = (long) cid * PAGE;
-                for (int k = 1; k < need; k++) {
-                    list.set(U64, listAt + 8L * (k - 1), bounce.iova((long) pages[base + k] * PAGE));
+                for (int k = 1; k < count; k++) {
+                    list.set(U64, listAt + 8L * (k - 1), prpEntries[k]);
                 }
                 prp2 = prpLists.iova(listAt);
             }
@@ -271,12 +267,8 @@ final class PcieQueuePair implements NvmeQueuePair {
      */
     private int directEntries(BdevIo io, long offset, int bytes) {
         int n = io.segmentCount();
-        int seg = 0;
-        long segStart = 0;
-        while (seg < n && segStart + io.segmentLength(seg) <= offset) {
-            segStart += io.segmentLength(seg);
-            seg++;
-        }
+        int seg = seekSegment(io, offset);
+        long segStart = seekStart;
         int count = 0;
         long done = 0;
         long previousEnd = 0;
@@ -303,6 +295,21 @@ final class PcieQueuePair implements NvmeQueuePair {
             seg++;
         }
         return count;
+    }
+
+    /** Start, in the request's data, of the segment {@link #seekSegment} found. */
+    private long seekStart;
+
+    /** Index of the segment holding byte {@code offset} of the request's data (segment count when past the end). */
+    private int seekSegment(BdevIo io, long offset) {
+        int seg = 0;
+        long start = 0;
+        while (seg < io.segmentCount() && start + io.segmentLength(seg) <= offset) {
+            start += io.segmentLength(seg);
+            seg++;
+        }
+        seekStart = start;
+        return seg;
     }
 
     /** Copies a command's entry onto the submission queue tail. */
@@ -336,12 +343,8 @@ final class PcieQueuePair implements NvmeQueuePair {
      */
     private boolean copy(BdevIo io, long offset, int bytes, int base, boolean toDevice) {
         int n = io.segmentCount();
-        int seg = 0;
-        long segStart = 0;
-        while (seg < n && segStart + io.segmentLength(seg) <= offset) {
-            segStart += io.segmentLength(seg);
-            seg++;
-        }
+        int seg = seekSegment(io, offset);
+        long segStart = seekStart;
         long done = 0;
         MemorySegment b = bounce.memory();
         while (done < bytes) {
