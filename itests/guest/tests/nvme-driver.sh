@@ -53,7 +53,7 @@ rpc bdev_nvme_detach_controller name=Nvme0 || fail "detach"
 rpc bdev_get_bdevs | grep -q Nvme0n1 && fail "Nvme0n1 survived the detach"
 expect_error "detach twice" "no NVMe controller named Nvme0" bdev_nvme_detach_controller name=Nvme0
 kill $JVPID
-wait $JVPID
+wait $JVPID || true
 say "jvhost stopped"
 
 # SPDK's bdevperf workflow: a JSON config attaches the controller, verify writes, reads back, compares
@@ -84,15 +84,15 @@ rpc bdev_nvme_reset_controller name=Nvme0 >/dev/null || fail "reset under load"
 rpc bdev_nvme_reset_controller name=Nvme0 >/dev/null || fail "second reset"
 for i in $(seq 1 600); do grep -q "jvhost ready\|startup failed" /tmp/reset.log && break; sleep 0.5; done
 grep -v "timed out" /tmp/reset.log | tail -8
-grep -q "jvhost ready" /tmp/reset.log || fail "bdevperf failed across resets"
+grep -q "jvhost ready" /tmp/reset.log || { tail -30 /tmp/reset.log; fail "bdevperf failed across resets"; }
 grep -q "reset; 1 queue pair(s) resumed" /tmp/reset.log || fail "no reset happened while the queue pair had I/O"
 ctrl=$(rpc bdev_nvme_get_controllers name=Nvme0 | tr -s ' ')
-echo "$ctrl" | grep -q '"resets": 2' || fail "resets not counted: $ctrl"
+echo "$ctrl" | grep -q '"resets": [2-9]' || fail "resets not counted: $ctrl"
 echo "$ctrl" | grep -q '"timeouts": 0' && fail "no timeouts seen with a 3 ms timeout: $ctrl"
 echo "$ctrl" | grep -q '"aborts": 0' && fail "no aborts sent: $ctrl"
 say "verify passed across resets and aborts: $(echo "$ctrl" | grep -o '"timeouts": [0-9]*') $(echo "$ctrl" | grep -o '"aborts": [0-9]*')"
 kill $JVPID
-wait $JVPID
+wait $JVPID || true
 
 # the controller was left in a state the kernel's own driver takes over
 bind_kernel

@@ -12,6 +12,26 @@ JSON
 out=$(bdevperf --config /tmp/iommu.json -q 8 -o 4096 -w randread -t 1 2>&1) && fail "IOMMU mode attached a no-IOMMU device"
 echo "$out" | grep -q "no-IOMMU mode" || fail "the wrong-mode error does not say to use no-IOMMU mode: $out"
 say "IOMMU mode refused: $(echo "$out" | grep -o "is in no-IOMMU group.*")"
+# a user without access to the VFIO group is told what to do, and nothing stays attached
+echo "root:x:0:0::/:/bin/sh" > /etc/passwd
+echo "nobody:x:65534:65534::/tmp:/bin/sh" >> /etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' > /etc/group
+chmod 1777 /tmp
+# the host's checkout and Maven repository may be private to its owner: give the user a copy of what
+# the runtime reads (launcher, features, runtime-config and the feature's bundles)
+mkdir -p /tmp/uhome/bundles/jvhost-launcher /tmp/um2/org/ops4j/pax /tmp/um2/io /tmp/um2/org/apache
+cp -r "$HOME_DIR/features" "$HOME_DIR/runtime-config" /tmp/uhome/
+cp -r "$LAUNCHER" /tmp/uhome/bundles/jvhost-launcher/
+cp -r /mnt/m2/io/jvhost /tmp/um2/io/ && cp -r /mnt/m2/org/ops4j/pax/logging /tmp/um2/org/ops4j/pax/
+cp -r /mnt/m2/org/osgi /mnt/m2/org/jline /tmp/um2/org/ && cp -r /mnt/m2/org/apache/felix /tmp/um2/org/apache/
+chmod -R a+rX /tmp/uhome /tmp/um2
+cat > /tmp/as-nobody.sh <<SH
+cd /tmp
+exec "$JAVA" $JAVA_OPTS -Djvhost.home=/tmp/uhome -Dmaven.repo.local=/tmp/um2 \\
+  -cp "$(ls /tmp/uhome/bundles/jvhost-launcher/target/jvhost-launcher-*.jar | head -n 1):/tmp/uhome/bundles/jvhost-launcher/target/lib/*" \\
+  io.jvhost.launcher.Main bdevperf --feature jvhost-bdev-nvme -S /tmp --deploy /tmp/deploy-nobody \\
+  --config /tmp/noiommu.json -q 8 -o 4096 -w randread -t 1
+SH
 cat > /tmp/noiommu.json <<JSON
 {"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_nvme_attach_controller",
   "params":{"name":"Nvme0","trtype":"pcie","traddr":"$NVME","no_iommu":true}}]}]}
@@ -20,4 +40,7 @@ out=$(bdevperf --config /tmp/noiommu.json -q 32 -o 4096 -w verify -t ${VERIFY_SE
 echo "$out" | grep "^Nvme0n1 " || fail "no result"
 out=$(bdevperf --config /tmp/noiommu.json -q 8 -o 131072 -w verify -t 3 2>&1) || { echo "$out"; fail "bdevperf verify 128 KiB, no-IOMMU"; }
 echo "$out" | grep "^Nvme0n1 " || fail "no result"
+out=$(taskset -c 0 su nobody -s /bin/sh -c "sh /tmp/as-nobody.sh" 2>&1) && fail "an unprivileged user attached the controller"
+echo "$out" | grep -q "needs root" || fail "the permission error does not say what to do: $out"
+say "unprivileged user refused: $(echo "$out" | grep -o "cannot open /dev/vfio.*")"
 say "no-IOMMU verify passed"

@@ -7,7 +7,7 @@ package io.jvhost.nvme.driver;
  *        kernel with CONFIG_VFIO_NOIOMMU; unsafe against a misbehaving device, as the kernel says)
  * @param ioQueueEntries entries per I/O queue (capped by the controller's CAP.MQES)
  * @param ioTimeoutMillis an I/O command outstanding longer than this is aborted, and the controller
- *        reset if the abort does not end it; 0 turns timeouts off
+ *        reset if the abort does not end it within {@code adminTimeoutMillis}; 0 turns timeouts off
  * @param adminTimeoutMillis how long an admin command may take
  * @param shadowDoorbells use Doorbell Buffer Config when the controller offers it (fewer MMIO writes)
  */

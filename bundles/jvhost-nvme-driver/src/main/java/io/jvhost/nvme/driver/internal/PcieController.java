@@ -370,7 +370,9 @@ final class PcieController implements NvmeController {
                 abort((int) t[0], (int) t[1]);
                 aborting.add(t);
             }
-            // an abort that did not end its command within another timeout: reset the controller
+            // an abort that did not end its command within the admin timeout (an abort is an admin
+            // command): reset the controller. Not the I/O timeout, which may be far shorter than a
+            // busy controller's latency and would reset it over and over.
             long now = System.nanoTime();
             boolean stuck = false;
             for (var it = aborting.iterator(); it.hasNext();) {
@@ -378,7 +380,7 @@ final class PcieController implements NvmeController {
                 PcieQueuePair qp = pair((int) a[0]);
                 if (qp == null || !qp.stillOutstanding((int) a[1], a[2])) {
                     it.remove();
-                } else if (now - a[2] > TimeUnit.MILLISECONDS.toNanos(options.ioTimeoutMillis())) {
+                } else if (now - a[2] > TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMillis())) {
                     stuck = true;
                 }
             }

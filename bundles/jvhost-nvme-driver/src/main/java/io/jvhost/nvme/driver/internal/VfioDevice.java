@@ -67,7 +67,8 @@ final class VfioDevice implements AutoCloseable {
             } catch (NativeException e) {
                 throw new NvmeDriverException("cannot open " + groupPath + " for " + address + ": " + e.getMessage()
                         + (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM
-                                ? " (give this user the group file, or run as root)"
+                                ? (noIommu ? " (no-IOMMU mode needs root: CAP_SYS_RAWIO)"
+                                        : " (give this user the group file, e.g. chown, or run as root)")
                                 : e.errno() == Errno.EBUSY ? " (another process, e.g. SPDK or QEMU, holds it)" : ""));
             }
             try (Arena a = Arena.ofConfined()) {
