@@ -68,6 +68,23 @@ public class NvmeDriverGuestIT {
         assertTrue(console, console.contains("JVNVME bdevperf verify passed"));
     }
 
+    /**
+     * Timeouts, aborts and controller resets while bdevperf verifies ({@code tests/nvme-reset.sh}),
+     * in a guest of its own. Opt-in ({@code -Djvhost.it.nvmeReset=true}): run alone it passes, but
+     * after the other phases in one guest it hung twice in CI and the cause is not found yet.
+     */
+    @Test
+    public void verifiedIoSurvivesTimeoutsAbortsAndResets() throws Exception {
+        org.junit.Assume.assumeTrue("opt-in: -Djvhost.it.nvmeReset=true", Boolean.getBoolean("jvhost.it.nvmeReset"));
+        Path image = work.resolve("nvme-reset.img");
+        Files.deleteIfExists(image);
+        Processes.run(List.of("truncate", "-s", Long.toString(NAMESPACE_BYTES), image.toString()), 30);
+        Path initrd = guest.withTest(work, "nvme-reset", script(home, "nvme-reset.sh", ""));
+        String console = vfioGuest(home, guest, initrd, image, SERIAL, true).run(work.resolve("nvme-reset-console.log"), 900);
+        assertTrue("guest test failed; console:\n" + console, console.contains("JVTEST RESULT PASS"));
+        assertTrue(console, console.contains("JVNVME verify passed across resets"));
+    }
+
     @Test
     public void driverVerifiesDataInNoIommuModeWithoutAnIommu() throws Exception {
         Path image = work.resolve("nvme-noiommu.img");
