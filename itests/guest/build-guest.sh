@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the end-to-end tests boot: a Debian kernel (from the package linux-image-amd64 depends
-# on, unpacked, never installed) and a busybox initramfs with fio, sg3-utils and the virtio block and
-# SCSI modules.
+# on, unpacked, never installed) and a busybox initramfs with fio, sg3-utils, nvme-cli and the virtio
+# block and SCSI modules.
 # Usage: build-guest.sh OUTDIR   -> OUTDIR/vmlinuz, OUTDIR/initramfs.cpio (idempotent, cached)
 set -euo pipefail
 out=${1:?usage: build-guest.sh OUTDIR}
@@ -13,8 +13,8 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/initramfs.cpio" ] && [ "$out/initramfs.cp
   exit 0
 fi
 sg_tools="sg_inq sg_vpd sg_readcap sg_luns sg_unmap sg_turs sg_reset sg_compare_and_write sg_write_same"
-for tool in busybox fio depmod modprobe cpio apt-get dpkg make gcc $sg_tools; do
-  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio kmod cpio sg3-utils make gcc)" >&2; exit 1; }
+for tool in busybox fio nvme depmod modprobe cpio apt-get dpkg make gcc $sg_tools; do
+  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install busybox-static fio nvme-cli kmod cpio sg3-utils make gcc)" >&2; exit 1; }
 done
 
 kernel_package() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
@@ -46,8 +46,9 @@ for applet in $("$root/bin/busybox" --list); do
   [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 
-# fio, the sg3-utils the SCSI tests use, and every shared library they load, at the paths the loader looks in
-for tool in fio $sg_tools; do
+# fio, the sg3-utils the SCSI tests use, nvme-cli (an SR-IOV controller's Virtualization Management
+# commands in the NVMe fault test), and every shared library they load, at the paths the loader looks in
+for tool in fio nvme $sg_tools; do
   cp "$(command -v "$tool")" "$root/bin/$tool"
   ldd "$(command -v "$tool")" | awk '/=>/{print $3} /ld-linux/{print $1}' | while read -r lib; do
     [ -n "$lib" ] || continue

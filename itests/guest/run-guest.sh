@@ -4,6 +4,9 @@
 # usage: run-guest.sh KERNEL INITRD VCPUS DEVICE [DEVICE ...]
 #   SOCKET[,OPTIONS]          vhost-user-blk disk          scsi:SOCKET[,OPTIONS]  vhost-user-scsi adapter
 #   nvme:IMAGE[,OPTIONS]      QEMU's emulated NVMe controller on a raw image (OPTIONS for -device nvme)
+#   nvme-sriov:IMAGE[,OPTIONS] the same behind a PCIe root port, with SR-IOV: one virtual function whose
+#                             secondary controller gets 1 I/O queue pair and 1 interrupt when brought online;
+#                             the namespace is shared, so the VF sees it too
 #   share:TAG=DIR             DIR read-only over virtio-9p as mount tag TAG
 #   iommu                     an emulated Intel IOMMU (intel_iommu=on), for VFIO in the guest
 #   mem:SIZE                  guest RAM (default 1G)
@@ -29,6 +32,14 @@ for dev in "$@"; do
       image=${spec%%,*}
       opts=${spec#"$image"}
       args+=(-drive "if=none,id=nv$n,file=$image,format=raw" -device "nvme,drive=nv$n$opts") ;;
+    nvme-sriov:*)
+      spec=${dev#nvme-sriov:}
+      image=${spec%%,*}
+      opts=${spec#"$image"}
+      args+=(-device "pcie-root-port,id=rp$n,chassis=$((n + 1)),slot=$((n + 1))"
+             -device "nvme-subsys,id=ss$n,nqn=jvhost-sriov-$n"
+             -device "nvme,id=pf$n,subsys=ss$n,bus=rp$n,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1,max_ioqpairs=4,msix_qsize=3$opts"
+             -drive "if=none,id=nv$n,file=$image,format=raw" -device "nvme-ns,drive=nv$n,nsid=1,shared=on") ;;
     *)
       device=vhost-user-blk-pci
       if [ "${dev#scsi:}" != "$dev" ]; then

@@ -22,14 +22,18 @@ jar_of() { ls "$HOME_DIR/bundles/$1/target/$1"-[0-9]*.jar | grep -v -- -tests.ja
 # vCPU 0 only: under multi-threaded TCG, code the JIT writes on one vCPU is now and then run stale on
 # another and the JVM crashes (seen with any bdev); one vCPU for the JVM avoids that, the other keeps
 # the guest kernel's own work off it.
+JVHOST_CP="$(ls "$LAUNCHER"/jvhost-launcher-*.jar | head -n 1):$LAUNCHER/lib/*"
 jvhost() {
-  taskset -c 0 "$JAVA" $JAVA_OPTS -Djvhost.home="$HOME_DIR" -Dmaven.repo.local=/mnt/m2 \
-    -cp "$(ls "$LAUNCHER"/jvhost-launcher-*.jar | head -n 1):$LAUNCHER/lib/*" io.jvhost.launcher.Main "$@"
+  taskset -c 0 "$JAVA" $JAVA_OPTS -Djvhost.home="$HOME_DIR" -Dmaven.repo.local=/mnt/m2 -cp "$JVHOST_CP" io.jvhost.launcher.Main "$@"
 }
 # SPDK's bdevperf as jvhost runs it: a runtime that applies a config, runs bdev:perf and exits
 bdevperf() { jvhost bdevperf --feature jvhost-bdev-nvme -S /tmp --deploy /tmp/deploy "$@"; }
 RPC_CP="$(jar_of jvhost-rpc):$(jar_of jvhost-config):$(jar_of jvhost-native)"
-rpc() { taskset -c 0 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$RPC_CP" io.jvhost.rpc.internal.RpcClient -s /tmp/rpc.sock "$@"; }
+# jvhost's vhost-user front-end as a load generator (QEMU's role, guest RAM in a memfd), on the other vCPU
+BLKPERF_CP="$(jar_of jvhost-frontend):$(jar_of jvhost-virtio):$(jar_of jvhost-native):$(jar_of jvhost-nvme-spec)"
+blkperf() { timeout 300 taskset -c 1 "$JAVA" $JAVA_OPTS -cp "$BLKPERF_CP" io.jvhost.frontend.bench.BlkPerf "$@"; }
+# each call bounded: a runtime that stops answering fails the test instead of hanging it
+rpc() { timeout 120 taskset -c 0 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$RPC_CP" io.jvhost.rpc.internal.RpcClient -s /tmp/rpc.sock "$@"; }
 
 # the emulated controller: the only device of class 0x010802
 NVME=
@@ -39,12 +43,13 @@ done
 [ -n "$NVME" ] || fail "no NVMe controller in the guest"
 say "controller at $NVME"
 
-bind_vfio() {
+bind_vfio() { # [PCI-ADDRESS], the controller by default
+  dev=${1:-$NVME}
   loadmods vfio || fail "cannot load vfio modules"
-  [ -e "/sys/bus/pci/devices/$NVME/driver" ] && echo "$NVME" > "/sys/bus/pci/devices/$NVME/driver/unbind"
-  echo vfio-pci > "/sys/bus/pci/devices/$NVME/driver_override"
-  echo "$NVME" > /sys/bus/pci/drivers_probe
-  [ "$(basename "$(readlink "/sys/bus/pci/devices/$NVME/driver")")" = vfio-pci ] || fail "vfio-pci did not bind $NVME"
+  [ -e "/sys/bus/pci/devices/$dev/driver" ] && echo "$dev" > "/sys/bus/pci/devices/$dev/driver/unbind"
+  echo vfio-pci > "/sys/bus/pci/devices/$dev/driver_override"
+  echo "$dev" > /sys/bus/pci/drivers_probe
+  [ "$(basename "$(readlink "/sys/bus/pci/devices/$dev/driver")")" = vfio-pci ] || fail "vfio-pci did not bind $dev"
 }
 bind_kernel() {
   loadmods nvme || fail "cannot load the nvme module"
@@ -53,4 +58,48 @@ bind_kernel() {
   echo "$NVME" > /sys/bus/pci/drivers_probe
   for i in $(seq 1 50); do [ -b /dev/nvme0n1 ] && return 0; sleep 0.2; mdev -s; done
   fail "the kernel's nvme driver made no /dev/nvme0n1"
+}
+
+# start_jvhost LOG [ARGS...]: a runtime with the nvme module (or the feature ARGS name: the last
+# --feature counts) on one reactor, serving RPC at /tmp/rpc.sock; returns once it answers (at most
+# 4 minutes: each rpc call starts a JVM). A socket left by an earlier runtime is removed first, so
+# that it cannot be mistaken for this one's.
+start_jvhost() {
+  log=$1; shift
+  rm -f /tmp/rpc.sock
+  # exec, not the jvhost function: a backgrounded function runs in a subshell, and killing that
+  # subshell leaves the JVM running (an earlier runtime then answered the next one's RPC calls)
+  (exec taskset -c 0 "$JAVA" $JAVA_OPTS -Djvhost.home="$HOME_DIR" -Dmaven.repo.local=/mnt/m2 -cp "$JVHOST_CP" \
+    io.jvhost.launcher.Main --no-default-config --headless --feature jvhost-bdev-nvme -r /tmp/rpc.sock -S /tmp \
+    --deploy /tmp/deploy --cpumask 0x1 "$@") > "$log" 2>&1 &
+  JVPID=$!
+  end=$(($(cut -d. -f1 /proc/uptime) + 240))
+  until [ -S /tmp/rpc.sock ] && rpc rpc_get_methods >/dev/null 2>&1; do
+    kill -0 $JVPID 2>/dev/null || { tail -40 "$log"; fail "jvhost exited while starting"; }
+    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost "$log"; fail "jvhost did not serve RPC"; }
+    sleep 1
+  done
+}
+# dump_jvhost LOG: the runtime's threads (SIGQUIT makes the JVM print them) and the end of its log
+dump_jvhost() {
+  kill -QUIT $JVPID 2>/dev/null && sleep 5
+  tail -200 "$1"
+}
+stop_jvhost() {
+  kill $JVPID
+  wait $JVPID || true
+}
+# await_log LOG TEXT SECONDS: until LOG has TEXT
+await_log() {
+  end=$(($(cut -d. -f1 /proc/uptime) + $3))
+  until grep -q -- "$2" "$1"; do
+    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost "$1"; fail "no '$2' in $1 within $3 s"; }
+    sleep 0.5
+  done
+}
+expect_error() { # WHAT TEXT rpc-args...
+  what=$1; text=$2; shift 2
+  out=$(rpc "$@" 2>&1) && fail "$what: the call succeeded: $out"
+  echo "$out" | grep -q -- "$text" || fail "$what: error does not say '$text': $out"
+  say "rejected ($what): $out"
 }

@@ -3,19 +3,9 @@
 # the namespace, detach; the controller then works with the kernel's driver again.
 # Expects from the test: NS_BYTES (image size) and SERIAL.
 say "starting jvhost"
-jvhost --no-default-config --headless --feature jvhost-bdev-nvme -r /tmp/rpc.sock -S /tmp --deploy /tmp/deploy \
-  --cpumask 0x1 > /tmp/jvhost.log 2>&1 &
-JVPID=$!
-for i in $(seq 1 600); do grep -q "jvhost ready" /tmp/jvhost.log && break; sleep 0.5; done
-grep -q "jvhost ready" /tmp/jvhost.log || { cat /tmp/jvhost.log; fail "jvhost did not start"; }
+start_jvhost /tmp/jvhost.log
 say "jvhost ready"
 
-expect_error() { # WHAT TEXT rpc-args...
-  what=$1; text=$2; shift 2
-  out=$(rpc "$@" 2>&1) && fail "$what: the call succeeded: $out"
-  echo "$out" | grep -q -- "$text" || fail "$what: error does not say '$text': $out"
-  say "rejected ($what): $out"
-}
 expect_error "no such PCI device" "no PCI device 0000:00:1e.0" bdev_nvme_attach_controller name=Nvme0 trtype=pcie traddr=0000:00:1e.0
 expect_error "malformed address" "not a PCI address" bdev_nvme_attach_controller name=Nvme0 trtype=pcie traddr=zz:1
 expect_error "not an NVMe transport" "trtype rdma is not supported" bdev_nvme_attach_controller name=Nvme0 trtype=rdma traddr=$NVME
@@ -52,8 +42,7 @@ rpc bdev_nvme_reset_controller name=Nvme0 || fail "reset"
 rpc bdev_nvme_detach_controller name=Nvme0 || fail "detach"
 rpc bdev_get_bdevs | grep -q Nvme0n1 && fail "Nvme0n1 survived the detach"
 expect_error "detach twice" "no NVMe controller named Nvme0" bdev_nvme_detach_controller name=Nvme0
-kill $JVPID
-wait $JVPID || true
+stop_jvhost
 say "jvhost stopped"
 
 # SPDK's bdevperf workflow: a JSON config attaches the controller, verify writes, reads back, compares
@@ -68,6 +57,23 @@ echo "$out" | grep "^Nvme0n1 "
 out=$(bdevperf --config /tmp/nvme.json -q 16 -o 65536 -w verify -t 3 --unregistered 2>&1) || { echo "$out"; fail "bdevperf verify, copied"; }
 echo "$out" | grep "^Nvme0n1 "
 say "bdevperf verify passed"
+
+# A VM's path: the namespace exported as vhost-user-blk, jvhost's Java front-end (blkperf) in QEMU's
+# role, its guest RAM a shared memfd. The session registers that memory, the driver maps it into the
+# IOMMU, and every data command points at the VM's own pages: none is copied.
+start_jvhost /tmp/vhost.log --feature jvhost-all --config /tmp/nvme.json
+out=$(rpc vhost_create_blk_controller ctrlr=vhost.nv dev_name=Nvme0n1 2>&1) || fail "vhost_create_blk_controller: $out"
+for rw in randwrite randread; do
+  out=$(blkperf --socket /tmp/vhost.nv --rw $rw --depth 8 --time 4 --warmup 1 --label vm-path 2>&1) \
+    || { echo "$out"; fail "blkperf $rw through vhost-user-blk"; }
+  echo "$out" | tail -1
+done
+ctrl=$(rpc bdev_nvme_get_controllers name=Nvme0 | tr -s ' ')
+direct=$(echo "$ctrl" | sed -n 's/.*"direct_commands": \([0-9]*\).*/\1/p')
+copied=$(echo "$ctrl" | sed -n 's/.*"copied_commands": \([0-9]*\).*/\1/p')
+[ "${direct:-0}" -gt 0 ] && [ "$copied" = 0 ] || fail "VM I/O was not zero copy: direct=$direct copied=$copied"
+say "VM I/O through vhost-user-blk with zero copy: $direct data commands from guest memory, $copied copied"
+stop_jvhost
 
 
 # the controller was left in a state the kernel's own driver takes over

@@ -103,6 +103,10 @@ public class RpcMethodsIT {
             expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"rdma\",\"traddr\":\"0000:00:04.0\"}", INVALID);
             expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"zz\"}", INVALID);
             expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00:04.0\",\"io_queue_entries\":1}", INVALID);
+            // a loss timeout without a reconnect delay, or a delay longer than the timeout
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00:04.0\",\"ctrlr_loss_timeout_sec\":5}", INVALID);
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00:04.0\",\"ctrlr_loss_timeout_sec\":5,\"reconnect_delay_sec\":6}", INVALID);
+            expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00:04.0\",\"ctrlr_loss_timeout_sec\":-2,\"reconnect_delay_sec\":1}", INVALID);
             expect(c, "bdev_nvme_attach_controller", "{\"name\":\"Nvme9\",\"trtype\":\"pcie\",\"traddr\":\"00ff:7f:1f.7\"}", NODEV);
             expect(c, "bdev_nvme_get_controllers", null, OK);
             expect(c, "bdev_nvme_get_controllers", "{\"name\":\"Nvme9\"}", NODEV);

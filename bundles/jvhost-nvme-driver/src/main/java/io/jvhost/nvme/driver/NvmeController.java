@@ -4,7 +4,10 @@ import java.util.List;
 
 /** An attached NVMe controller. */
 public interface NvmeController extends AutoCloseable {
-    /** Life of a controller: enabled, in a reset, failed (I/O fails until detached), detached. */
+    /**
+     * Life of a controller: enabled; in a reset (also while a failed reset is tried again, I/O
+     * waiting); failed (I/O fails until a reset succeeds or it is detached); detached.
+     */
     enum State { ENABLED, RESETTING, FAILED, DETACHED }
 
     String name();
@@ -27,11 +30,15 @@ public interface NvmeController extends AutoCloseable {
     /** Creates an I/O queue pair owned by the calling thread; throws when the controller has no queue left. */
     NvmeQueuePair createQueuePair();
 
-    /** Disables and re-enables the controller, recreating its queues; outstanding commands are resubmitted. */
+    /**
+     * Disables and re-enables the controller, recreating its queues; outstanding commands are
+     * resubmitted. If that fails, the controller is tried again every reconnect delay until the
+     * controller loss timeout ({@link AttachOptions}), then failed; either way this throws.
+     */
     void reset();
 
-    /** Counters: {timeouts, aborts sent, resets}. */
-    long[] counters();
+    /** What the controller counted since it was attached (data commands: those of open queue pairs and closed ones). */
+    ControllerCounters counters();
 
     /** Shuts the controller down (CC.SHN), unmaps its memory and releases the VFIO device. */
     @Override

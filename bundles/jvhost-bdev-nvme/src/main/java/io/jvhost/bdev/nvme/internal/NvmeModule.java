@@ -9,6 +9,7 @@ import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
 import io.jvhost.nvme.driver.AttachOptions;
+import io.jvhost.nvme.driver.ControllerCounters;
 import io.jvhost.nvme.driver.ControllerData;
 import io.jvhost.nvme.driver.NamespaceData;
 import io.jvhost.nvme.driver.NvmeController;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class NvmeModule {
     private static final Logger LOG = LoggerFactory.getLogger(NvmeModule.class);
     private static final Set<String> ATTACH_PARAMS = Set.of("name", "trtype", "traddr", "no_iommu", "io_queue_entries",
-            "timeout_us", "admin_timeout_ms", "shadow_doorbells");
+            "timeout_us", "admin_timeout_ms", "shadow_doorbells", "ctrlr_loss_timeout_sec", "reconnect_delay_sec");
     private final BdevRegistry registry;
     private final NvmeDriver driver;
     private final ModuleBdevs bdevs;
@@ -57,7 +58,9 @@ public final class NvmeModule {
         this.methods = MethodRegistrations.register(context,
                 MethodRegistrations.method("bdev_nvme_attach_controller",
                         "Attach a PCIe NVMe controller bound to vfio-pci; one bdev per namespace: {name, trtype: \"pcie\", "
-                                + "traddr, no_iommu?, io_queue_entries?, timeout_us?, admin_timeout_ms?, shadow_doorbells?}",
+                                + "traddr, no_iommu?, io_queue_entries?, timeout_us?, admin_timeout_ms?, shadow_doorbells?, "
+                                + "ctrlr_loss_timeout_sec? (-1: retry a failed reset forever, 0: fail at once), "
+                                + "reconnect_delay_sec?}",
                         this::attach),
                 MethodRegistrations.method("bdev_nvme_detach_controller",
                         "Detach a controller, hot-removing its bdevs: {name}", this::detach),
@@ -97,11 +100,13 @@ public final class NvmeModule {
         AttachOptions defaults = AttachOptions.defaults();
         AttachOptions options;
         try {
+            long lossSeconds = p.integer("ctrlr_loss_timeout_sec", 0, -1, 86_400);
             options = new AttachOptions(p.bool("no_iommu", false),
                     (int) p.integer("io_queue_entries", defaults.ioQueueEntries(), 2, 65536),
                     p.integer("timeout_us", defaults.ioTimeoutMillis() * 1000, 0, Long.MAX_VALUE / 1000) / 1000,
                     p.integer("admin_timeout_ms", defaults.adminTimeoutMillis(), 1, 3_600_000),
-                    p.bool("shadow_doorbells", true));
+                    p.bool("shadow_doorbells", true), lossSeconds < 0 ? -1 : lossSeconds * 1000,
+                    p.integer("reconnect_delay_sec", 0, 0, 86_400) * 1000);
         } catch (IllegalArgumentException e) {
             throw MethodException.invalidParams("bdev_nvme_attach_controller " + name + ": " + e.getMessage());
         }
@@ -135,6 +140,11 @@ public final class NvmeModule {
         config.put("timeout_us", options.ioTimeoutMillis() * 1000);
         config.put("admin_timeout_ms", options.adminTimeoutMillis());
         config.put("shadow_doorbells", options.shadowDoorbells());
+        if (options.reconnects()) {
+            config.put("ctrlr_loss_timeout_sec", options.ctrlrLossTimeoutMillis() < 0 ? -1
+                    : options.ctrlrLossTimeoutMillis() / 1000);
+            config.put("reconnect_delay_sec", options.reconnectDelayMillis() / 1000);
+        }
         AttachedController attached = new AttachedController(c, config, names);
         controllers.put(name, attached);
         ControllerData d = c.data();
@@ -169,10 +179,8 @@ public final class NvmeModule {
     Object detach(Params p) {
         p.allowOnly(Set.of("name"));
         String name = p.string("name");
-        AttachedController c = controllers.remove(name);
-        if (c == null) {
-            throw MethodException.noDevice("no NVMe controller named " + name);
-        }
+        AttachedController c = controller(name);
+        controllers.remove(name);
         for (String b : c.bdevNames()) {
             if (bdevs.names().contains(b)) {
                 bdevs.remove(b);
@@ -186,10 +194,7 @@ public final class NvmeModule {
     Object reset(Params p) {
         p.allowOnly(Set.of("name"));
         String name = p.string("name");
-        AttachedController c = controllers.get(name);
-        if (c == null) {
-            throw MethodException.noDevice("no NVMe controller named " + name);
-        }
+        AttachedController c = controller(name);
         try {
             c.controller().reset();
         } catch (NvmeDriverException e) {
@@ -198,11 +203,19 @@ public final class NvmeModule {
         return true;
     }
 
+    private AttachedController controller(String name) {
+        AttachedController c = controllers.get(name);
+        if (c == null) {
+            throw MethodException.noDevice("no NVMe controller named " + name + "; bdev_nvme_get_controllers lists them");
+        }
+        return c;
+    }
+
     Object list(Params p) {
         p.allowOnly(Set.of("name"));
         String only = p.string("name", null);
-        if (only != null && !controllers.containsKey(only)) {
-            throw MethodException.noDevice("no NVMe controller named " + only);
+        if (only != null) {
+            controller(only);
         }
         List<Object> out = new ArrayList<>();
         for (var e : new java.util.TreeMap<>(controllers).entrySet()) {
@@ -243,10 +256,13 @@ public final class NvmeModule {
             nss.add(m);
         }
         ctrlr.put("namespaces", nss);
-        long[] counters = c.counters();
-        ctrlr.put("timeouts", counters[0]);
-        ctrlr.put("aborts", counters[1]);
-        ctrlr.put("resets", counters[2]);
+        ControllerCounters counters = c.counters();
+        ctrlr.put("timeouts", counters.timeouts());
+        ctrlr.put("aborts", counters.aborts());
+        ctrlr.put("resets", counters.resets());
+        ctrlr.put("failed_resets", counters.failedResets());
+        ctrlr.put("direct_commands", counters.directCommands());
+        ctrlr.put("copied_commands", counters.copiedCommands());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
         out.put("ctrlrs", List.of(ctrlr));

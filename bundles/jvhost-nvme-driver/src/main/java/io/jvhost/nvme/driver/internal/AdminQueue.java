@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The admin queue pair, used synchronously: one command at a time, its completion polled (no
@@ -32,6 +31,15 @@ final class AdminQueue {
         }
     }
 
+    /** An admin command that got no completion: it timed out, or the controller failed meanwhile. */
+    static final class NoCompletion extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NoCompletion(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     AdminQueue(ControllerRegisters registers, DmaMemory dma) {
         this.registers = registers;
         this.sq = dma.allocate((long) ENTRIES * Nvme.SQE_BYTES, true);
@@ -51,9 +59,12 @@ final class AdminQueue {
         registers.write64(Registers.ACQ, cq.iova(0));
     }
 
-    /** Runs one command and waits for its completion; a command that outlives {@code timeoutNanos} throws. */
+    /**
+     * Runs one command and waits for its completion. Throws when it outlives {@code timeoutNanos}, or
+     * sooner when the controller reports fatal status or stops responding: no completion will come.
+     */
     synchronized Result execute(int opcode, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12,
-            long timeoutNanos) throws TimeoutException {
+            long timeoutNanos) throws NoCompletion {
         int cid = nextCid++ & 0xFFFF;
         MemorySegment s = sq.memory();
         Sqe.write(s, (long) tail * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
@@ -78,11 +89,20 @@ final class AdminQueue {
                 continue; // a late completion of a command that timed out earlier
             }
             if (System.nanoTime() > deadline) {
-                throw new TimeoutException("admin command 0x" + Integer.toHexString(opcode) + " did not complete within "
+                throw new NoCompletion("admin command 0x" + Integer.toHexString(opcode) + " did not complete within "
                         + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new NoCompletion("interrupted waiting for admin command 0x" + Integer.toHexString(opcode));
             }
             if (pause < 1_000_000) {
                 pause *= 2; // short waits first: most admin commands finish in microseconds
+            } else {
+                int csts = registers.status();
+                if (ControllerRegisters.faulted(csts)) {
+                    throw new NoCompletion("admin command 0x" + Integer.toHexString(opcode) + " got no completion: "
+                            + ControllerRegisters.describeFault(csts));
+                }
             }
             java.util.concurrent.locks.LockSupport.parkNanos(pause);
         }

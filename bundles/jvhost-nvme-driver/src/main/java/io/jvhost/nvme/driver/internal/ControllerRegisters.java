@@ -85,4 +85,15 @@ final class ControllerRegisters {
     static boolean gone(int registerValue) {
         return registerValue == -1;
     }
+
+    /** Whether CSTS shows a fault: fatal status, or all ones from a device that stopped responding. */
+    static boolean faulted(int csts) {
+        return gone(csts) || (csts & CSTS_CFS) != 0;
+    }
+
+    /** What a faulted CSTS means, for error messages. */
+    static String describeFault(int csts) {
+        return gone(csts) ? "the device stopped responding (registers read all ones)"
+                : "the controller reported fatal status (CSTS.CFS)";
+    }
 }

@@ -14,7 +14,7 @@ final class DoorbellBuffer {
     private final DmaBuffer shadow;
     private final DmaBuffer eventIdx;
 
-    DoorbellBuffer(DmaMemory dma, ControllerRegisters registers) {
+    DoorbellBuffer(DmaMemory dma) {
         this.shadow = dma.allocate(DmaBuffer.PAGE, true);
         this.eventIdx = dma.allocate(DmaBuffer.PAGE, true);
     }

@@ -2,6 +2,7 @@ package io.jvhost.nvme.driver.internal;
 
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.driver.AttachOptions;
+import io.jvhost.nvme.driver.ControllerCounters;
 import io.jvhost.nvme.driver.ControllerData;
 import io.jvhost.nvme.driver.NamespaceData;
 import io.jvhost.nvme.driver.NvmeController;
@@ -14,7 +15,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -23,12 +23,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A PCIe NVMe controller driven from user space: bring-up per the NVMe spec (disable, admin queue,
- * enable, Identify, number of queues, Doorbell Buffer Config), I/O queue pairs on demand, and a
- * monitor thread that watches for fatal status and command timeouts and resets the controller.
+ * enable, Identify, number of queues, Doorbell Buffer Config), I/O queue pairs on demand, and
+ * resets: asked for, or started by the {@link ControllerMonitor} on fatal status or a command that
+ * outlives its abort. A reset that fails is tried again every reconnect delay, I/O waiting, until the
+ * controller loss timeout; then the controller is failed and its I/O completes as aborted.
  */
 final class PcieController implements NvmeController {
     private static final Logger LOG = LoggerFactory.getLogger(PcieController.class);
-    private static final long MONITOR_PERIOD_MILLIS = 100;
     private final String name;
     private final AttachOptions options;
     private final VfioDevice device;
@@ -44,11 +45,17 @@ final class PcieController implements NvmeController {
     private final BitSet usedQueueIds = new BitSet();
     private final List<PcieQueuePair> queuePairs = new CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.ENABLED);
-    private final AtomicLong timeouts = new AtomicLong(), aborts = new AtomicLong(), resets = new AtomicLong();
-    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> timedOut = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicLong timeouts = new AtomicLong(), aborts = new AtomicLong(), resets = new AtomicLong(),
+            failedResets = new AtomicLong();
+    /** Data commands of queue pairs already closed. */
+    private final AtomicLong closedDirect = new AtomicLong(), closedCopied = new AtomicLong();
     private final Consumer<PcieController> onClose;
+    private final ControllerMonitor monitor;
     private DoorbellBuffer doorbellBuffer;
-    private Thread monitor;
+    /** While RESETTING: a failed reset is being tried again; guarded by this. */
+    private boolean reconnecting;
+    /** nanoTime of the next attempt and of giving up ({@link Long#MAX_VALUE}: never); guarded by this. */
+    private long reconnectAt, giveUpAt;
     /** Registered memory mapped for this controller: data there goes to the device without a copy. */
     private volatile ExternalMemory external = ExternalMemory.EMPTY;
 
@@ -59,8 +66,16 @@ final class PcieController implements NvmeController {
         this.onClose = onClose;
         this.registers = new ControllerRegisters(device.bar0());
         this.cap = registers.capabilities();
-        if (ControllerRegisters.gone(registers.status())) {
+        int csts = registers.status();
+        if (ControllerRegisters.gone(csts)) {
             throw new NvmeDriverException(name + " (" + device.address() + "): BAR0 reads all ones; the device is not responding");
+        }
+        if (cap == 0) {
+            throw new NvmeDriverException(name + " (" + device.address() + "): the controller's capabilities read zero"
+                    + ((csts & ControllerRegisters.CSTS_CFS) != 0 ? " and it reports fatal status (CSTS.CFS)" : "")
+                    + "; it cannot become ready. An SR-IOV virtual function is like this while its secondary controller "
+                    + "is offline: bring it online from the physical function (Virtualization Management, "
+                    + "e.g. nvme virt-mgmt)");
         }
         if ((cap >>> 37 & 1) == 0) {
             throw new NvmeDriverException(name + " (" + device.address() + ") does not support the NVM command set");
@@ -70,6 +85,7 @@ final class PcieController implements NvmeController {
         }
         // CAP.TO is in 500 ms units: the longest CSTS.RDY may take to follow CC.EN
         this.readyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, (cap >>> 24) & 0xFF) * 500);
+        this.monitor = new ControllerMonitor(this, registers, options.adminTimeoutMillis());
         this.dma = new DmaMemory(device.container(), name);
         disable();
         this.admin = new AdminQueue(registers, dma);
@@ -79,7 +95,7 @@ final class PcieController implements NvmeController {
         this.ioQueues = negotiateQueues();
         this.namespaces = List.copyOf(findNamespaces());
         if (options.shadowDoorbells() && data.doorbellBufferConfig()) {
-            doorbellBuffer = new DoorbellBuffer(dma, registers);
+            doorbellBuffer = new DoorbellBuffer(dma);
             if (!configureDoorbellBuffer()) {
                 doorbellBuffer = null;
             }
@@ -93,9 +109,9 @@ final class PcieController implements NvmeController {
         try {
             device.enableBusMaster();
             c = new PcieController(name, options, device, onClose);
-            c.startMonitor();
-            LOG.info("nvme {}: {} {} (serial {}, firmware {}, NVMe {}) at {}: {} namespace(s), {} I/O queues{}{}", name,
-                    c.data.model(), "", c.data.serial(), c.data.firmware(), c.data.version(), address,
+            c.monitor.start();
+            LOG.info("nvme {}: {} (serial {}, firmware {}, NVMe {}) at {}: {} namespace(s), {} I/O queues{}{}", name,
+                    c.data.model(), c.data.serial(), c.data.firmware(), c.data.version(), address,
                     c.namespaces.size(), c.ioQueues, c.doorbellBuffer != null ? ", shadow doorbells" : "",
                     options.noIommu() ? ", no-IOMMU mode" : "");
             return c;
@@ -155,6 +171,9 @@ final class PcieController implements NvmeController {
                 throw new NvmeDriverException(name + " (" + device.address() + ") did not " + what + " within "
                         + TimeUnit.NANOSECONDS.toMillis(readyTimeoutNanos) + " ms (CAP.TO)");
             }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new NvmeDriverException(name + " (" + device.address() + "): interrupted waiting to " + what);
+            }
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
@@ -163,7 +182,7 @@ final class PcieController implements NvmeController {
         try {
             return admin.execute(opcode, nsid, prp1, prp2, cdw10, cdw11, cdw12,
                     TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMillis()));
-        } catch (TimeoutException e) {
+        } catch (AdminQueue.NoCompletion e) {
             throw new NvmeDriverException(name + " (" + device.address() + "): " + e.getMessage());
         }
     }
@@ -230,8 +249,7 @@ final class PcieController implements NvmeController {
         if (noIommu() || state.get() == State.DETACHED) {
             return;
         }
-        long start = memory.address() & -DmaBuffer.PAGE;
-        long end = (memory.address() + memory.byteSize() + DmaBuffer.PAGE - 1) & -DmaBuffer.PAGE;
+        long start = pageStart(memory), end = pageEnd(memory);
         if (external.iovaOfRange(start, end) >= 0) {
             return;
         }
@@ -241,8 +259,7 @@ final class PcieController implements NvmeController {
     }
 
     synchronized void unmapExternal(java.lang.foreign.MemorySegment memory) {
-        long start = memory.address() & -DmaBuffer.PAGE;
-        long end = (memory.address() + memory.byteSize() + DmaBuffer.PAGE - 1) & -DmaBuffer.PAGE;
+        long start = pageStart(memory), end = pageEnd(memory);
         long iova = external.iovaOfRange(start, end);
         if (iova < 0) {
             return;
@@ -251,6 +268,15 @@ final class PcieController implements NvmeController {
         if (state.get() != State.DETACHED) {
             device.container().unmap(iova, end - start);
         }
+    }
+
+    /** Registered memory is mapped in whole pages: the first page's address and the end of the last. */
+    private static long pageStart(java.lang.foreign.MemorySegment memory) {
+        return memory.address() & -DmaBuffer.PAGE;
+    }
+
+    private static long pageEnd(java.lang.foreign.MemorySegment memory) {
+        return (memory.address() + memory.byteSize() + DmaBuffer.PAGE - 1) & -DmaBuffer.PAGE;
     }
 
     /** The device's address for {@code [address, address + length)} of registered memory, or -1. */
@@ -318,6 +344,8 @@ final class PcieController implements NvmeController {
     /** Called by a pair's owner thread when it closes: deletes SQ, then CQ, and frees the pair's memory. */
     void deleteQueuePair(PcieQueuePair qp) {
         queuePairs.remove(qp);
+        closedDirect.addAndGet(qp.directCommands());
+        closedCopied.addAndGet(qp.copiedCommands());
         try {
             if (state.get() == State.ENABLED) {
                 adminCommand(Nvme.ADMIN_DELETE_SQ, 0, 0, 0, qp.id(), 0, 0);
@@ -338,70 +366,21 @@ final class PcieController implements NvmeController {
     /** A pair saw a command outlive the timeout; the monitor aborts it. */
     void reportTimeout(int qid, int cid) {
         timeouts.incrementAndGet();
-        timedOut.add(new long[] {qid, cid, System.nanoTime()});
+        monitor.reportTimeout(qid, cid);
     }
 
-    private void startMonitor() {
-        monitor = new Thread(this::monitorLoop, "nvme-monitor-" + name);
-        monitor.setDaemon(true);
-        monitor.start();
-    }
-
-    private void monitorLoop() {
-        List<long[]> aborting = new ArrayList<>();
-        while (state.get() != State.DETACHED) {
-            try {
-                Thread.sleep(MONITOR_PERIOD_MILLIS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (state.get() != State.ENABLED) {
-                continue;
-            }
-            int csts = registers.status();
-            if (ControllerRegisters.gone(csts) || (csts & ControllerRegisters.CSTS_CFS) != 0) {
-                LOG.error("nvme {} ({}): {}; resetting", name, device.address(),
-                        ControllerRegisters.gone(csts) ? "registers read all ones" : "controller fatal status");
-                resetQuietly();
-                continue;
-            }
-            long[] t;
-            while ((t = timedOut.poll()) != null) {
-                abort((int) t[0], (int) t[1]);
-                aborting.add(t);
-            }
-            // an abort that did not end its command within the admin timeout (an abort is an admin
-            // command): reset the controller. Not the I/O timeout, which may be far shorter than a
-            // busy controller's latency and would reset it over and over.
-            long now = System.nanoTime();
-            boolean stuck = false;
-            for (var it = aborting.iterator(); it.hasNext();) {
-                long[] a = it.next();
-                PcieQueuePair qp = pair((int) a[0]);
-                if (qp == null || !qp.stillOutstanding((int) a[1], a[2])) {
-                    it.remove();
-                } else if (now - a[2] > TimeUnit.MILLISECONDS.toNanos(options.adminTimeoutMillis())) {
-                    stuck = true;
-                }
-            }
-            if (stuck) {
-                LOG.error("nvme {} ({}): a command outlived its abort; resetting the controller", name, device.address());
-                aborting.clear();
-                resetQuietly();
-            }
-        }
-    }
-
-    private PcieQueuePair pair(int qid) {
+    /** For the monitor: whether command {@code cid} of queue {@code qid}, reported at {@code since}, is still out. */
+    boolean stillOutstanding(int qid, int cid, long since) {
         for (PcieQueuePair qp : queuePairs) {
             if (qp.id() == qid) {
-                return qp;
+                return qp.stillOutstanding(cid, since);
             }
         }
-        return null;
+        return false;
     }
 
-    private void abort(int qid, int cid) {
+    /** Sends Abort for a timed-out command (the monitor's thread). */
+    void abort(int qid, int cid) {
         aborts.incrementAndGet();
         try {
             AdminQueue.Result r = adminCommand(Nvme.ADMIN_ABORT, 0, 0, 0, cid << 16 | qid, 0, 0);
@@ -413,20 +392,27 @@ final class PcieController implements NvmeController {
         }
     }
 
-    private void resetQuietly() {
+    /** A reset the monitor started; its outcome is logged by {@link #reset()}. */
+    void resetFromMonitor() {
         try {
             reset();
-        } catch (RuntimeException e) {
-            LOG.error("nvme {}: reset failed: {}", name, e.getMessage());
+        } catch (NvmeDriverException e) {
+            // logged where it happened; the controller is reconnecting or failed
         }
     }
 
     @Override
     public synchronized void reset() {
+        if (state.get() == State.RESETTING && reconnecting) {
+            reinitializeOrRetry(); // asked for while reconnecting: the next attempt, now
+            return;
+        }
         if (!state.compareAndSet(State.ENABLED, State.RESETTING) && !state.compareAndSet(State.FAILED, State.RESETTING)) {
             throw new NvmeDriverException(name + " is " + state.get().name().toLowerCase() + "; cannot reset");
         }
         resets.incrementAndGet();
+        long loss = options.ctrlrLossTimeoutMillis();
+        giveUpAt = loss < 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(loss);
         try {
             // every pair's owner stops touching its queues before the controller forgets them
             for (PcieQueuePair qp : queuePairs) {
@@ -435,6 +421,26 @@ final class PcieController implements NvmeController {
             for (PcieQueuePair qp : queuePairs) {
                 qp.awaitSuspended(readyTimeoutNanos + TimeUnit.SECONDS.toNanos(5));
             }
+        } catch (RuntimeException e) {
+            giveUp(e); // an owner that does not answer cannot be resumed safely either
+        }
+        reinitializeOrRetry();
+    }
+
+    /** For the monitor: makes the next attempt of a failed reset when it is due. */
+    synchronized void reconnectIfDue(long now) {
+        if (state.get() == State.RESETTING && reconnecting && now - reconnectAt >= 0) {
+            try {
+                reinitializeOrRetry();
+            } catch (NvmeDriverException e) {
+                // logged: tried again later, or failed
+            }
+        }
+    }
+
+    /** With every pair suspended: bring the controller up again and resume the pairs, or plan the next try. */
+    private void reinitializeOrRetry() {
+        try {
             disable();
             admin.reset();
             enable();
@@ -448,19 +454,45 @@ final class PcieController implements NvmeController {
                 qp.clearQueues();
                 createQueues(qp);
             }
-            state.set(State.ENABLED);
-            for (PcieQueuePair qp : queuePairs) {
-                qp.resume();
-            }
-            LOG.warn("nvme {} ({}) reset; {} queue pair(s) resumed", name, device.address(), queuePairs.size());
         } catch (RuntimeException e) {
-            state.set(State.FAILED);
-            for (PcieQueuePair qp : queuePairs) {
-                qp.fail();
+            failedResets.incrementAndGet();
+            long now = System.nanoTime();
+            long delay = TimeUnit.MILLISECONDS.toNanos(options.reconnectDelayMillis());
+            if (options.reconnects() && (giveUpAt == Long.MAX_VALUE || now + delay - giveUpAt <= 0)) {
+                reconnecting = true;
+                reconnectAt = now + delay;
+                String message = name + " (" + device.address() + "): reset failed: " + e.getMessage()
+                        + "; trying again every " + options.reconnectDelayMillis() + " ms"
+                        + (giveUpAt == Long.MAX_VALUE ? "" : " for up to "
+                                + TimeUnit.NANOSECONDS.toMillis(giveUpAt - now) + " ms more")
+                        + " while I/O waits";
+                LOG.error("nvme {}", message);
+                throw new NvmeDriverException(message, e);
             }
-            throw new NvmeDriverException(name + " (" + device.address() + ") failed its reset: " + e.getMessage()
-                    + "; I/O to it fails until it is detached", e);
+            giveUp(e);
         }
+        reconnecting = false;
+        monitor.forgetTimeouts();
+        if (!state.compareAndSet(State.RESETTING, State.ENABLED)) {
+            throw new NvmeDriverException(name + " was detached during its reset");
+        }
+        for (PcieQueuePair qp : queuePairs) {
+            qp.resume();
+        }
+        LOG.warn("nvme {} ({}) reset; {} queue pair(s) resumed", name, device.address(), queuePairs.size());
+    }
+
+    /** The controller is failed: outstanding and later I/O completes as aborted. Always throws. */
+    private void giveUp(RuntimeException cause) {
+        reconnecting = false;
+        state.compareAndSet(State.RESETTING, State.FAILED); // not if it was detached meanwhile
+        for (PcieQueuePair qp : queuePairs) {
+            qp.fail();
+        }
+        String message = name + " (" + device.address() + ") failed its reset: " + cause.getMessage()
+                + "; I/O to it fails until a reset succeeds (bdev_nvme_reset_controller) or it is detached";
+        LOG.error("nvme {}", message);
+        throw new NvmeDriverException(message, cause);
     }
 
     @Override
@@ -469,10 +501,8 @@ final class PcieController implements NvmeController {
         if (previous == State.DETACHED) {
             return;
         }
-        if (monitor != null) {
-            monitor.interrupt();
-        }
-        boolean quiet = true;
+        // a reset attempt in progress holds the admin queue and DMA memory: let it end first
+        boolean quiet = monitor.stop(readyTimeoutNanos / 1_000_000 + options.adminTimeoutMillis() + 5_000);
         for (PcieQueuePair qp : queuePairs) {
             qp.fail();
         }
@@ -481,12 +511,14 @@ final class PcieController implements NvmeController {
         }
         onClose.accept(this);
         if (!quiet) {
-            // a pair's owner may still touch queue memory or doorbells: leaking beats a crash
-            LOG.error("nvme {} ({}): a queue pair's owner did not stop; its memory and the device stay mapped", name,
-                    device.address());
+            // a pair's owner or a reset may still touch queue memory or doorbells: leaking beats a crash
+            LOG.error("nvme {} ({}): a queue pair's owner or a reset in progress did not stop; its memory and the "
+                    + "device stay mapped", name, device.address());
             return;
         }
-        releaseHardware(previous == State.ENABLED);
+        synchronized (this) { // after a reset an operator asked for, which holds the lock while it runs
+            releaseHardware(previous == State.ENABLED);
+        }
         LOG.info("nvme {} ({}) detached", name, device.address());
     }
 
@@ -550,7 +582,12 @@ final class PcieController implements NvmeController {
     }
 
     @Override
-    public long[] counters() {
-        return new long[] {timeouts.get(), aborts.get(), resets.get()};
+    public ControllerCounters counters() {
+        long direct = closedDirect.get(), copied = closedCopied.get();
+        for (PcieQueuePair qp : queuePairs) {
+            direct += qp.directCommands();
+            copied += qp.copiedCommands();
+        }
+        return new ControllerCounters(timeouts.get(), aborts.get(), resets.get(), failedResets.get(), direct, copied);
     }
 }

@@ -12,7 +12,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * One I/O queue pair, owned by the thread that created it. Command ids index preallocated state:
- * the request, its callback, its PRP list page and its bounce pages; a finished command's entry is
+ * the request, its callback, and its data pages in {@link CommandData}; a finished command's entry is
  * found by polling the phase bit (no interrupts). Each command's 64-byte entry is also kept aside,
  * so that after a controller reset the commands still outstanding are submitted again.
  * <p>
@@ -21,8 +21,6 @@ import java.lang.invoke.VarHandle;
  */
 final class PcieQueuePair implements NvmeQueuePair {
     private static final VarHandle STATUS = ValueLayout.JAVA_SHORT.varHandle();
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final int PAGE = DmaBuffer.PAGE;
     /** Owner-side states; the controller moves a pair out of RUNNING, the owner acknowledges. */
     private static final int RUNNING = 0, SUSPEND_REQUESTED = 1, SUSPENDED = 2, RESUME_REQUESTED = 3,
@@ -40,9 +38,9 @@ final class PcieQueuePair implements NvmeQueuePair {
     private final int maxTransfer;
     private final long timeoutNanos;
     private final int sqDoorbell, cqDoorbell, sqShadow, cqShadow;
-    private DmaBuffer sq, cq, prpLists, bounce;
+    private DmaBuffer sq, cq;
+    private CommandData data;
     private final MemorySegment commands;
-    private final int maxPagesPerCommand;
 
     // per command id
     private final BdevIo[] ios;
@@ -52,19 +50,17 @@ final class PcieQueuePair implements NvmeQueuePair {
     private final long[] dataOffset;
     private final int[] dataBytes;
     private final boolean[] readsData;
-    private final int[] pageCount;
     private final boolean[] bounced;
-    /** PRP entries of the command being built from registered memory. */
-    private final long[] prpEntries;
-    private final int[] pages;
     private final int[] freeCids;
     private int freeCidCount;
-    private final int[] freePages;
-    private int freePageCount;
 
     private int sqTail, cqHead;
+    /** The values last written to the doorbells (or their shadows): the need-event rule compares against them. */
+    private int lastSqTail, lastCqHead;
     private boolean phase = true;
     private int outstanding;
+    /** Data commands sent from the caller's (registered) memory and through bounce pages; written by the owner only. */
+    private long directCommands, copiedCommands;
     private long polls;
     private volatile int state = RUNNING;
     /** Requests submitted after the pair failed, completed on the next poll. */
@@ -89,13 +85,10 @@ final class PcieQueuePair implements NvmeQueuePair {
         this.sqShadow = registers.shadowIndexSq(qid);
         this.cqShadow = registers.shadowIndexCq(qid);
         int ids = entries - 1; // a full queue has one empty entry
-        this.maxPagesPerCommand = maxTransfer / PAGE;
-        int poolPages = Math.max(2 * maxPagesPerCommand, ids * 8);
         try {
             sq = dma.allocate((long) entries * Nvme.SQE_BYTES, true);
             cq = dma.allocate((long) entries * Nvme.CQE_BYTES, true);
-            prpLists = dma.allocate((long) ids * PAGE, false);
-            bounce = dma.allocate((long) poolPages * PAGE, false);
+            data = new CommandData(controller, dma, ids, maxTransfer / PAGE);
         } catch (RuntimeException e) {
             releaseMemory();
             throw e;
@@ -108,20 +101,12 @@ final class PcieQueuePair implements NvmeQueuePair {
         this.dataOffset = new long[ids];
         this.dataBytes = new int[ids];
         this.readsData = new boolean[ids];
-        this.pageCount = new int[ids];
         this.bounced = new boolean[ids];
-        this.prpEntries = new long[maxPagesPerCommand + 1];
-        this.pages = new int[ids * maxPagesPerCommand];
         this.freeCids = new int[ids];
         for (int i = 0; i < ids; i++) {
             freeCids[i] = ids - 1 - i;
         }
         freeCidCount = ids;
-        this.freePages = new int[poolPages];
-        for (int i = 0; i < poolPages; i++) {
-            freePages[i] = poolPages - 1 - i;
-        }
-        freePageCount = poolPages;
     }
 
     int id() {
@@ -196,54 +181,36 @@ final class PcieQueuePair implements NvmeQueuePair {
                     + maxTransfer + "-byte maximum transfer; split it");
         }
         // data in registered memory goes straight to the device; anything else through bounce pages
-        int direct = bytes > 0 ? directEntries(io, offset, bytes) : 0;
+        int direct = bytes > 0 ? data.directEntries(io, offset, bytes) : 0;
         int need = direct > 0 || bytes == 0 ? 0 : bytes < 0 ? 1 : (bytes + PAGE - 1) / PAGE;
-        if (freeCidCount == 0 || freePageCount < need) {
+        if (freeCidCount == 0 || !data.hasPages(need)) {
             return false;
         }
         int cid = freeCids[--freeCidCount];
-        int base = cid * maxPagesPerCommand;
-        for (int k = 0; k < need; k++) {
-            pages[base + k] = freePages[--freePageCount];
-        }
-        pageCount[cid] = need;
+        data.takePages(cid, need);
         long prp1 = 0, prp2 = 0;
         int cdw10 = (int) lba, cdw11 = (int) (lba >>> 32);
         if (bytes < 0) {
-            // one DSM range: context attributes 0, length, starting LBA; attribute deallocate (AD)
-            long at = (long) pages[base] * PAGE;
-            bounce.memory().set(U32, at, 0);
-            bounce.memory().set(U32, at + 4, cdw12);
-            bounce.memory().set(U64, at + 8, lba);
-            prp1 = bounce.iova(at);
+            // one DSM range (its length is cdw12 here); attribute deallocate (AD)
+            prp1 = data.deallocateRange(cid, cdw12, lba);
             cdw10 = 0;
             cdw11 = 1 << 2;
             cdw12 = 0;
         } else if (bytes > 0) {
             int count = direct;
-            if (direct == 0) {
-                if (!read && !copy(io, offset, bytes, base, true)) {
+            if (direct > 0) {
+                directCommands++;
+            } else {
+                copiedCommands++;
+                if (!read && !data.copy(io, offset, bytes, cid, true)) {
                     releaseCommand(cid);
                     failLater(io, callback);
                     return true;
                 }
-                for (int k = 0; k < need; k++) {
-                    prpEntries[k] = bounce.iova((long) pages[base + k] * PAGE);
-                }
-                count = need;
+                count = data.bounceEntries(cid);
             }
-            prp1 = prpEntries[0];
-            if (count == 2) {
-                prp2 = prpEntries[1];
-            } else if (count > 2) {
-                // PRP2 points at a list of the remaining entries, in this command id's list page
-                MemorySegment list = prpLists.memory();
-                long listAt = (long) cid * PAGE;
-                for (int k = 1; k < count; k++) {
-                    list.set(U64, listAt + 8L * (k - 1), prpEntries[k]);
-                }
-                prp2 = prpLists.iova(listAt);
-            }
+            prp1 = data.prp1();
+            prp2 = data.prp2(cid, count);
         }
         bounced[cid] = direct == 0;
         Sqe.write(commands, (long) cid * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
@@ -260,66 +227,11 @@ final class PcieQueuePair implements NvmeQueuePair {
         return true;
     }
 
-    /**
-     * PRP entries for data in registered memory, into {@link #prpEntries}: the first at any dword
-     * address, each further one a whole page. Returns how many, or 0 when some of the data is not
-     * registered or its pieces do not line up as PRPs require (then the data is copied).
-     */
-    private int directEntries(BdevIo io, long offset, int bytes) {
-        int n = io.segmentCount();
-        int seg = seekSegment(io, offset);
-        long segStart = seekStart;
-        int count = 0;
-        long done = 0;
-        long previousEnd = 0;
-        while (done < bytes) {
-            if (seg >= n) {
-                return 0;
-            }
-            long inSeg = offset + done - segStart;
-            long len = Math.min(bytes - done, io.segmentLength(seg) - inSeg);
-            long iova = controller.externalIova(io.segmentAddress(seg) + inSeg, len);
-            if (iova < 0 || (count == 0 ? (iova & 3) != 0 : (iova & (PAGE - 1)) != 0 || (previousEnd & (PAGE - 1)) != 0)) {
-                return 0;
-            }
-            long end = iova + len;
-            for (long p = iova; p < end; p = (p & -PAGE) + PAGE) {
-                if (count == prpEntries.length) {
-                    return 0;
-                }
-                prpEntries[count++] = p;
-            }
-            previousEnd = end;
-            done += len;
-            segStart += io.segmentLength(seg);
-            seg++;
-        }
-        return count;
-    }
-
-    /** Start, in the request's data, of the segment {@link #seekSegment} found. */
-    private long seekStart;
-
-    /** Index of the segment holding byte {@code offset} of the request's data (segment count when past the end). */
-    private int seekSegment(BdevIo io, long offset) {
-        int seg = 0;
-        long start = 0;
-        while (seg < io.segmentCount() && start + io.segmentLength(seg) <= offset) {
-            start += io.segmentLength(seg);
-            seg++;
-        }
-        seekStart = start;
-        return seg;
-    }
-
-    /** Copies a command's entry onto the submission queue tail. */
     private void place(int cid) {
         MemorySegment.copy(commands, (long) cid * Nvme.SQE_BYTES, sq.memory(), (long) sqTail * Nvme.SQE_BYTES,
                 Nvme.SQE_BYTES);
         sqTail = sqTail + 1 == entries ? 0 : sqTail + 1;
     }
-
-    private int lastSqTail;
 
     private void ringSubmission() {
         if (doorbells == null || doorbells.update(sqShadow, sqTail, lastSqTail)) {
@@ -328,8 +240,6 @@ final class PcieQueuePair implements NvmeQueuePair {
         lastSqTail = sqTail;
     }
 
-    private int lastCqHead;
-
     private void ringCompletion() {
         if (doorbells == null || doorbells.update(cqShadow, cqHead, lastCqHead)) {
             registers.ringDoorbell(cqDoorbell, cqHead);
@@ -337,45 +247,8 @@ final class PcieQueuePair implements NvmeQueuePair {
         lastCqHead = cqHead;
     }
 
-    /**
-     * Copies {@code bytes} of the request's data starting at {@code offset} to ({@code toDevice}) or
-     * from the command's bounce pages. False when the request's segments hold fewer bytes.
-     */
-    private boolean copy(BdevIo io, long offset, int bytes, int base, boolean toDevice) {
-        int n = io.segmentCount();
-        int seg = seekSegment(io, offset);
-        long segStart = seekStart;
-        long done = 0;
-        MemorySegment b = bounce.memory();
-        while (done < bytes) {
-            if (seg >= n) {
-                return false;
-            }
-            long inSeg = offset + done - segStart;
-            long segLeft = io.segmentLength(seg) - inSeg;
-            long inPage = done & (PAGE - 1);
-            long chunk = Math.min(Math.min(bytes - done, segLeft), PAGE - inPage);
-            long bounceAt = (long) pages[base + (int) (done >>> 12)] * PAGE + inPage;
-            if (toDevice) {
-                MemorySegment.copy(io.segment(seg), io.segmentOffset(seg) + inSeg, b, bounceAt, chunk);
-            } else {
-                MemorySegment.copy(b, bounceAt, io.segment(seg), io.segmentOffset(seg) + inSeg, chunk);
-            }
-            done += chunk;
-            if (chunk == segLeft) {
-                segStart += io.segmentLength(seg);
-                seg++;
-            }
-        }
-        return true;
-    }
-
     private void releaseCommand(int cid) {
-        int base = cid * maxPagesPerCommand;
-        for (int k = 0; k < pageCount[cid]; k++) {
-            freePages[freePageCount++] = pages[base + k];
-        }
-        pageCount[cid] = 0;
+        data.releasePages(cid);
         ios[cid] = null;
         callbacks[cid] = null;
         freeCids[freeCidCount++] = cid;
@@ -424,7 +297,7 @@ final class PcieQueuePair implements NvmeQueuePair {
         BdevIo io = ios[cid];
         Callback cb = callbacks[cid];
         if (status == Nvme.SUCCESS && readsData[cid] && dataBytes[cid] > 0 && bounced[cid]) {
-            copy(io, dataOffset[cid], dataBytes[cid], cid * maxPagesPerCommand, false);
+            data.copy(io, dataOffset[cid], dataBytes[cid], cid, false);
         }
         outstanding--;
         releaseCommand(cid);
@@ -566,13 +439,26 @@ final class PcieQueuePair implements NvmeQueuePair {
         }
     }
 
+    /** Read from other threads for statistics only: a count may lag the owner's by a few commands. */
+    long directCommands() {
+        return directCommands;
+    }
+
+    long copiedCommands() {
+        return copiedCommands;
+    }
+
     void releaseMemory() {
-        for (DmaBuffer b : new DmaBuffer[] {sq, cq, prpLists, bounce}) {
+        for (DmaBuffer b : new DmaBuffer[] {sq, cq}) {
             if (b != null) {
                 dma.free(b);
             }
         }
-        sq = cq = prpLists = bounce = null;
+        if (data != null) {
+            data.release(dma);
+        }
+        sq = cq = null;
+        data = null;
     }
 
     @Override
