@@ -67,6 +67,7 @@ for rw in randwrite randread; do
   out=$(blkperf --socket /tmp/vhost.nv --rw $rw --depth 8 --time 4 --warmup 1 --label vm-path 2>&1) \
     || { echo "$out"; fail "blkperf $rw through vhost-user-blk"; }
   echo "$out" | tail -1
+  [ "$(iops_of "$out")" -gt 0 ] || fail "blkperf $rw VM path: no request completed"
 done
 ctrl=$(rpc bdev_nvme_get_controllers name=Nvme0 | tr -s ' ')
 direct=$(echo "$ctrl" | sed -n 's/.*"direct_commands": \([0-9]*\).*/\1/p')

@@ -44,3 +44,33 @@ out=$(taskset -c 0 su nobody -s /bin/sh -c "sh /tmp/as-nobody.sh" 2>&1) && fail 
 echo "$out" | grep -q "needs root" || fail "the permission error does not say what to do: $out"
 say "unprivileged user refused: $(echo "$out" | grep -o "cannot open /dev/vfio.*")"
 say "no-IOMMU verify passed"
+
+# Hot swap: a runtime with only the bdev layer gets the NVMe bundles through its deploy directory
+# (FileInstall), attaches the controller, then loses the module's bundle while attached: its bdev is
+# hot-removed and the controller shut down and released, so the module, deployed again, attaches it again.
+methods_have() { rpc rpc_get_methods | grep -q "\"$1\""; }
+await_methods() { # present|absent METHOD SECONDS
+  end=$(($(cut -d. -f1 /proc/uptime) + $3))
+  while :; do
+    if methods_have "$2"; then [ "$1" = present ] && return 0; else [ "$1" = absent ] && return 0; fi
+    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost /tmp/hotswap.log; fail "$2 not $1 within $3 s"; }
+    sleep 1
+  done
+}
+mkdir -p /tmp/deploy-hs
+start_jvhost /tmp/hotswap.log --feature jvhost-bdev --deploy /tmp/deploy-hs
+methods_have bdev_nvme_attach_controller && fail "the bdev feature alone has the nvme module"
+cp "$(jar_of jvhost-nvme-spec)" "$(jar_of jvhost-nvme-driver)" "$(jar_of jvhost-bdev-nvme)" /tmp/deploy-hs/
+await_methods present bdev_nvme_attach_controller 120
+out=$(rpc bdev_nvme_attach_controller name=Nvme0 trtype=pcie traddr=$NVME no_iommu=true) || fail "attach after hot add: $out"
+echo "$out" | grep -q '"Nvme0n1"' || fail "attach after hot add did not return Nvme0n1: $out"
+rm /tmp/deploy-hs/jvhost-bdev-nvme-*.jar
+await_methods absent bdev_nvme_attach_controller 120
+rpc bdev_get_bdevs | grep -q Nvme0n1 && fail "Nvme0n1 survived its module's removal"
+cp "$(jar_of jvhost-bdev-nvme)" /tmp/deploy-hs/
+await_methods present bdev_nvme_attach_controller 120
+out=$(rpc bdev_nvme_attach_controller name=Nvme0 trtype=pcie traddr=$NVME no_iommu=true) \
+  || fail "attach after the module came back (the removal must have released the controller): $out"
+rpc bdev_nvme_detach_controller name=Nvme0 >/dev/null || fail "detach after hot swap"
+stop_jvhost
+say "hot swap of the nvme module with a controller attached passed"

@@ -16,7 +16,7 @@ import org.junit.Test;
  * Identify data against what QEMU was given, reset, detach, bdevperf verify at 4 KiB, 128 KiB and
  * 1 MiB (split into several commands) and with unregistered buffers (copied), and that the kernel's
  * driver can take the device afterwards. A second guest without an IOMMU does the same in VFIO's
- * no-IOMMU mode ({@code tests/nvme-noiommu.sh}). A third drives an SR-IOV virtual function and takes
+ * no-IOMMU mode and hot-swaps the module's bundle with the controller attached ({@code tests/nvme-noiommu.sh}). A third drives an SR-IOV virtual function and takes
  * its secondary controller offline and online again to make real faults ({@code tests/nvme-fault.sh}).
  */
 public class NvmeDriverGuestIT {
@@ -104,5 +104,6 @@ public class NvmeDriverGuestIT {
                 900);
         assertTrue("guest test failed; console:\n" + console, console.contains("JVTEST RESULT PASS"));
         assertTrue(console, console.contains("JVNVME no-IOMMU verify passed"));
+        assertTrue(console, console.contains("JVNVME hot swap of the nvme module with a controller attached passed"));
     }
 }

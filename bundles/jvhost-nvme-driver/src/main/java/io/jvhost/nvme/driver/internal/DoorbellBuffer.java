@@ -24,7 +24,17 @@ final class DoorbellBuffer {
         eventIdx.memory().fill((byte) 0);
     }
 
-    long shadowIova() {
+    /**
+     * Zeroes doorbell {@code index}'s shadow value and EventIdx before its queue is created again:
+     * left from an earlier queue with the same id, a stale EventIdx makes the need-event rule skip
+     * the MMIO doorbell the controller waits for, and the new queue stalls.
+     */
+    void forget(int index) {
+        U32.setRelease(shadow.memory(), 4L * index, 0);
+        U32.setRelease(eventIdx.memory(), 4L * index, 0);
+    }
+
+        long shadowIova() {
         return shadow.iova(0);
     }
 

@@ -84,6 +84,10 @@ final class PcieQueuePair implements NvmeQueuePair {
         this.cqDoorbell = registers.cqHeadDoorbell(qid);
         this.sqShadow = registers.shadowIndexSq(qid);
         this.cqShadow = registers.shadowIndexCq(qid);
+        if (doorbells != null) { // a queue with this id may have existed before: its values are stale
+            doorbells.forget(sqShadow);
+            doorbells.forget(cqShadow);
+        }
         int ids = entries - 1; // a full queue has one empty entry
         try {
             sq = dma.allocate((long) entries * Nvme.SQE_BYTES, true);
