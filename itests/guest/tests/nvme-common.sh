@@ -34,6 +34,16 @@ BLKPERF_CP="$(jar_of jvhost-frontend):$(jar_of jvhost-virtio):$(jar_of jvhost-na
 blkperf() { timeout 300 taskset -c 1 "$JAVA" $JAVA_OPTS -cp "$BLKPERF_CP" io.jvhost.frontend.bench.BlkPerf "$@"; }
 # IOPS in blkperf's result line (0 means no request completed while it measured: a stall)
 iops_of() { echo "$1" | tail -1 | awk '{for (i = 2; i <= NF; i++) if ($i == "IOPS") { printf "%d", $(i - 1); exit }}'; }
+# blkperf_io SOCKET LABEL SECONDS: 4 KiB random writes, then reads, at depth 8 through a vhost-user-blk
+# socket; fails on a failed request or when none completed (blkperf reports a stall as 0 errors)
+blkperf_io() {
+  for rw in randwrite randread; do
+    out=$(blkperf --socket "$1" --rw $rw --depth 8 --time "$3" --warmup 1 --label "$2" 2>&1) \
+      || { echo "$out"; fail "blkperf $rw ($2)"; }
+    echo "$out" | tail -1
+    [ "$(iops_of "$out")" -gt 0 ] || fail "blkperf $rw ($2): no request completed"
+  done
+}
 # each call bounded: a runtime that stops answering fails the test instead of hanging it
 rpc() { timeout 120 taskset -c 0 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$RPC_CP" io.jvhost.rpc.internal.RpcClient -s /tmp/rpc.sock "$@"; }
 
@@ -62,6 +72,21 @@ bind_kernel() {
   fail "the kernel's nvme driver made no /dev/nvme0n1"
 }
 
+# wait_until SECONDS COMMAND...: runs COMMAND every half second until it succeeds; status 1 when
+# SECONDS pass first
+wait_until() {
+  local end=$(($(cut -d. -f1 /proc/uptime) + $1))
+  shift
+  until "$@"; do
+    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || return 1
+    sleep 0.5
+  done
+}
+# log_count_above LOG TEXT N: LOG has more than N lines with TEXT
+log_count_above() { [ "$(grep -c -- "$2" "$1")" -gt "$3" ]; }
+# the runtime answers RPC, or has exited (start_jvhost tells which)
+served_or_gone() { ! kill -0 $JVPID 2>/dev/null || { [ -S /tmp/rpc.sock ] && rpc rpc_get_methods >/dev/null 2>&1; }; }
+
 # start_jvhost LOG [ARGS...]: a runtime with the nvme module (or the feature ARGS name: the last
 # --feature counts) on one reactor, serving RPC at /tmp/rpc.sock; returns once it answers (at most
 # 4 minutes: each rpc call starts a JVM). A socket left by an earlier runtime is removed first, so
@@ -75,12 +100,8 @@ start_jvhost() {
     io.jvhost.launcher.Main --no-default-config --headless --feature jvhost-bdev-nvme -r /tmp/rpc.sock -S /tmp \
     --deploy /tmp/deploy --cpumask 0x1 "$@") > "$log" 2>&1 &
   JVPID=$!
-  end=$(($(cut -d. -f1 /proc/uptime) + 240))
-  until [ -S /tmp/rpc.sock ] && rpc rpc_get_methods >/dev/null 2>&1; do
-    kill -0 $JVPID 2>/dev/null || { tail -40 "$log"; fail "jvhost exited while starting"; }
-    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost "$log"; fail "jvhost did not serve RPC"; }
-    sleep 1
-  done
+  wait_until 240 served_or_gone || { dump_jvhost "$log"; fail "jvhost did not serve RPC"; }
+  kill -0 $JVPID 2>/dev/null || { tail -40 "$log"; fail "jvhost exited while starting"; }
 }
 # dump_jvhost LOG: the runtime's threads (SIGQUIT makes the JVM print them) and the end of its log
 dump_jvhost() {
@@ -93,11 +114,7 @@ stop_jvhost() {
 }
 # await_log LOG TEXT SECONDS: until LOG has TEXT
 await_log() {
-  end=$(($(cut -d. -f1 /proc/uptime) + $3))
-  until grep -q -- "$2" "$1"; do
-    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost "$1"; fail "no '$2' in $1 within $3 s"; }
-    sleep 0.5
-  done
+  wait_until "$3" grep -q -- "$2" "$1" || { dump_jvhost "$1"; fail "no '$2' in $1 within $3 s"; }
 }
 expect_error() { # WHAT TEXT rpc-args...
   what=$1; text=$2; shift 2

@@ -63,12 +63,7 @@ say "bdevperf verify passed"
 # IOMMU, and every data command points at the VM's own pages: none is copied.
 start_jvhost /tmp/vhost.log --feature jvhost-all --config /tmp/nvme.json
 out=$(rpc vhost_create_blk_controller ctrlr=vhost.nv dev_name=Nvme0n1 2>&1) || fail "vhost_create_blk_controller: $out"
-for rw in randwrite randread; do
-  out=$(blkperf --socket /tmp/vhost.nv --rw $rw --depth 8 --time 4 --warmup 1 --label vm-path 2>&1) \
-    || { echo "$out"; fail "blkperf $rw through vhost-user-blk"; }
-  echo "$out" | tail -1
-  [ "$(iops_of "$out")" -gt 0 ] || fail "blkperf $rw VM path: no request completed"
-done
+blkperf_io /tmp/vhost.nv vm-path 4
 ctrl=$(rpc bdev_nvme_get_controllers name=Nvme0 | tr -s ' ')
 direct=$(echo "$ctrl" | sed -n 's/.*"direct_commands": \([0-9]*\).*/\1/p')
 copied=$(echo "$ctrl" | sed -n 's/.*"copied_commands": \([0-9]*\).*/\1/p')

@@ -33,12 +33,9 @@ vf_offline() {
   say "VF offline"
 }
 # until bdev_nvme_get_controllers shows Nvme0 in STATE, at most SECONDS
+in_state() { rpc bdev_nvme_get_controllers name=Nvme0 | grep -q "\"state\": \"$1\""; }
 await_state() {
-  end=$(($(cut -d. -f1 /proc/uptime) + $2))
-  until rpc bdev_nvme_get_controllers name=Nvme0 | grep -q "\"state\": \"$1\""; do
-    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || fail "Nvme0 not $1 within $2 s: $(rpc bdev_nvme_get_controllers name=Nvme0)"
-    sleep 1
-  done
+  wait_until "$2" in_state "$1" || fail "Nvme0 not $1 within $2 s: $(rpc bdev_nvme_get_controllers name=Nvme0)"
 }
 
 say "1. a controller that never becomes ready"
@@ -85,11 +82,8 @@ resumed=$(grep -c "queue pair(s) resumed" /tmp/fault3.log)
 vf_offline
 await_log /tmp/fault3.log "trying again every 1000 ms" 60
 vf_online
-end=$(($(cut -d. -f1 /proc/uptime) + 60))
-until [ "$(grep -c "queue pair(s) resumed" /tmp/fault3.log)" -gt "$resumed" ]; do
-  [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost /tmp/fault3.log; fail "no reconnect once the VF was back"; }
-  sleep 0.5
-done
+wait_until 60 log_count_above /tmp/fault3.log "queue pair(s) resumed" "$resumed" \
+  || { dump_jvhost /tmp/fault3.log; fail "no reconnect once the VF was back"; }
 ctrl=$(rpc bdev_nvme_get_controllers name=Nvme0 | tr -s ' ')
 echo "$ctrl" | grep -q '"state": "enabled"' || fail "not enabled after the fault: $ctrl"
 echo "$ctrl" | grep -q '"resets": [3-9]' || fail "resets not counted: $ctrl"
@@ -98,23 +92,15 @@ echo "$ctrl" | grep -q '"timeouts": 0' && fail "no timeouts seen with a 3 ms tim
 echo "$ctrl" | grep -q '"aborts": 0' && fail "no aborts sent: $ctrl"
 # the reconnected controller serves I/O: a VM's writes and reads through vhost-user-blk
 out=$(rpc vhost_create_blk_controller ctrlr=vhost.f dev_name=Nvme0n1 2>&1) || fail "vhost_create_blk_controller: $out"
-for rw in randwrite randread; do
-  out=$(blkperf --socket /tmp/vhost.f --rw $rw --depth 8 --time 3 --warmup 1 --label reconnected 2>&1) \
-    || { echo "$out"; fail "blkperf $rw after the reconnect"; }
-  echo "$out" | tail -1
-  [ "$(iops_of "$out")" -gt 0 ] || fail "blkperf $rw after the reconnect: no request completed"
-done
+blkperf_io /tmp/vhost.f reconnected 3
 rpc vhost_delete_controller ctrlr=vhost.f >/dev/null || fail "vhost_delete_controller"
 say "verify passed across resets and aborts; reconnected after fatal status: $(echo "$ctrl" | grep -o '"[a-z_]*": [0-9]*' | grep 'timeouts\|aborts\|resets' | tr '\n' ' ')"
 
 say "4. detach while reconnecting"
 attempts=$(grep -c "trying again every" /tmp/fault3.log)
 vf_offline
-end=$(($(cut -d. -f1 /proc/uptime) + 60))
-until [ "$(grep -c "trying again every" /tmp/fault3.log)" -gt "$attempts" ]; do
-  [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || fail "no reconnect attempt after the second fault"
-  sleep 0.5
-done
+wait_until 60 log_count_above /tmp/fault3.log "trying again every" "$attempts" \
+  || fail "no reconnect attempt after the second fault"
 rpc bdev_nvme_detach_controller name=Nvme0 >/dev/null || fail "detach while reconnecting"
 rpc bdev_get_bdevs | grep -q Nvme0n1 && fail "Nvme0n1 survived the detach"
 rpc bdev_nvme_get_controllers | grep -q Nvme0 && fail "Nvme0 is still listed after its detach"

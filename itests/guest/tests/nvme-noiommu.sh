@@ -49,13 +49,11 @@ say "no-IOMMU verify passed"
 # (FileInstall), attaches the controller, then loses the module's bundle while attached: its bdev is
 # hot-removed and the controller shut down and released, so the module, deployed again, attaches it again.
 methods_have() { rpc rpc_get_methods | grep -q "\"$1\""; }
+method_is() { # present|absent METHOD
+  if methods_have "$2"; then [ "$1" = present ]; else [ "$1" = absent ]; fi
+}
 await_methods() { # present|absent METHOD SECONDS
-  end=$(($(cut -d. -f1 /proc/uptime) + $3))
-  while :; do
-    if methods_have "$2"; then [ "$1" = present ] && return 0; else [ "$1" = absent ] && return 0; fi
-    [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { dump_jvhost /tmp/hotswap.log; fail "$2 not $1 within $3 s"; }
-    sleep 1
-  done
+  wait_until "$3" method_is "$1" "$2" || { dump_jvhost /tmp/hotswap.log; fail "$2 not $1 within $3 s"; }
 }
 mkdir -p /tmp/deploy-hs
 start_jvhost /tmp/hotswap.log --feature jvhost-bdev --deploy /tmp/deploy-hs

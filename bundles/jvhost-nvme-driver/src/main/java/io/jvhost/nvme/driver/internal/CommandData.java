@@ -13,7 +13,7 @@ final class CommandData {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final int PAGE = DmaBuffer.PAGE;
-    private final PcieController controller;
+    private final RegisteredMappings registered;
     private final int maxPagesPerCommand;
     private DmaBuffer prpLists, bounce;
     /** PRP entries of the command being built. */
@@ -26,8 +26,8 @@ final class CommandData {
     /** Start, in the request's data, of the segment {@link #seekSegment} found. */
     private long seekStart;
 
-    CommandData(PcieController controller, DmaMemory dma, int commandIds, int maxPagesPerCommand) {
-        this.controller = controller;
+    CommandData(RegisteredMappings registered, DmaMemory dma, int commandIds, int maxPagesPerCommand) {
+        this.registered = registered;
         this.maxPagesPerCommand = maxPagesPerCommand;
         int poolPages = Math.max(2 * maxPagesPerCommand, commandIds * 8);
         try {
@@ -88,7 +88,7 @@ final class CommandData {
             }
             long inSeg = offset + done - segStart;
             long len = Math.min(bytes - done, io.segmentLength(seg) - inSeg);
-            long iova = controller.externalIova(io.segmentAddress(seg) + inSeg, len);
+            long iova = registered.iova(io.segmentAddress(seg) + inSeg, len);
             if (iova < 0 || (count == 0 ? (iova & 3) != 0 : (iova & (PAGE - 1)) != 0 || (previousEnd & (PAGE - 1)) != 0)) {
                 return 0;
             }

@@ -56,14 +56,14 @@ final class PcieController implements NvmeController {
     private boolean reconnecting;
     /** nanoTime of the next attempt and of giving up ({@link Long#MAX_VALUE}: never); guarded by this. */
     private long reconnectAt, giveUpAt;
-    /** Registered memory mapped for this controller: data there goes to the device without a copy. */
-    private volatile ExternalMemory external = ExternalMemory.EMPTY;
+    private final RegisteredMappings registeredMemory;
 
     private PcieController(String name, AttachOptions options, VfioDevice device, Consumer<PcieController> onClose) {
         this.name = name;
         this.options = options;
         this.device = device;
         this.onClose = onClose;
+        this.registeredMemory = new RegisteredMappings(device.container());
         this.registers = new ControllerRegisters(device.bar0());
         this.cap = registers.capabilities();
         int csts = registers.status();
@@ -241,47 +241,9 @@ final class PcieController implements NvmeController {
         return true;
     }
 
-    /**
-     * Maps registered memory (whole pages around it) for the device. In no-IOMMU mode nothing is
-     * mapped: its physical pages are unknown and could move, so such data is copied.
-     */
-    synchronized void mapExternal(java.lang.foreign.MemorySegment memory) {
-        if (noIommu() || state.get() == State.DETACHED) {
-            return;
-        }
-        long start = pageStart(memory), end = pageEnd(memory);
-        if (external.iovaOfRange(start, end) >= 0) {
-            return;
-        }
-        long iova = device.container().allocateIova(end - start);
-        device.container().map(java.lang.foreign.MemorySegment.ofAddress(start).reinterpret(end - start), iova);
-        external = external.with(start, end, iova);
-    }
-
-    synchronized void unmapExternal(java.lang.foreign.MemorySegment memory) {
-        long start = pageStart(memory), end = pageEnd(memory);
-        long iova = external.iovaOfRange(start, end);
-        if (iova < 0) {
-            return;
-        }
-        external = external.without(start, end);
-        if (state.get() != State.DETACHED) {
-            device.container().unmap(iova, end - start);
-        }
-    }
-
-    /** Registered memory is mapped in whole pages: the first page's address and the end of the last. */
-    private static long pageStart(java.lang.foreign.MemorySegment memory) {
-        return memory.address() & -DmaBuffer.PAGE;
-    }
-
-    private static long pageEnd(java.lang.foreign.MemorySegment memory) {
-        return (memory.address() + memory.byteSize() + DmaBuffer.PAGE - 1) & -DmaBuffer.PAGE;
-    }
-
-    /** The device's address for {@code [address, address + length)} of registered memory, or -1. */
-    long externalIova(long address, long length) {
-        return external.translate(address, length);
+    /** Registered memory mapped for this controller's DMA. */
+    RegisteredMappings registeredMemory() {
+        return registeredMemory;
     }
 
     @Override
@@ -501,6 +463,7 @@ final class PcieController implements NvmeController {
         if (previous == State.DETACHED) {
             return;
         }
+        registeredMemory.close();
         // a reset attempt in progress holds the admin queue and DMA memory: let it end first
         boolean quiet = monitor.stop(readyTimeoutNanos / 1_000_000 + options.adminTimeoutMillis() + 5_000);
         for (PcieQueuePair qp : queuePairs) {

@@ -92,7 +92,7 @@ final class PcieQueuePair implements NvmeQueuePair {
         try {
             sq = dma.allocate((long) entries * Nvme.SQE_BYTES, true);
             cq = dma.allocate((long) entries * Nvme.CQE_BYTES, true);
-            data = new CommandData(controller, dma, ids, maxTransfer / PAGE);
+            data = new CommandData(controller.registeredMemory(), dma, ids, maxTransfer / PAGE);
         } catch (RuntimeException e) {
             releaseMemory();
             throw e;

@@ -53,7 +53,7 @@ public final class VfioNvmeDriver implements NvmeDriver, MemoryListener {
         synchronized (registered) {
             registered.removeIf(m -> m == memory);
             for (NvmeController c : attached) {
-                ((PcieController) c).unmapExternal(memory);
+                ((PcieController) c).registeredMemory().unmap(memory);
             }
         }
     }
@@ -61,7 +61,7 @@ public final class VfioNvmeDriver implements NvmeDriver, MemoryListener {
     /** A mapping the IOMMU refuses only costs a copy per I/O on that memory. */
     private static void mapQuietly(PcieController c, java.lang.foreign.MemorySegment m) {
         try {
-            c.mapExternal(m);
+            c.registeredMemory().map(m);
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(VfioNvmeDriver.class).warn("nvme {}: cannot map {} bytes of registered "
                     + "memory for DMA ({}); I/O on it is copied", c.name(), m.byteSize(), e.getMessage());
