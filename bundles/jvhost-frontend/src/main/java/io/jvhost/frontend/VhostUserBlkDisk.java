@@ -93,6 +93,11 @@ public final class VhostUserBlkDisk implements AutoCloseable {
         return frontend.stopRing(q);
     }
 
+    /** The vhost-user session underneath (memory table, vring fds). */
+    public VhostUserFrontend frontend() {
+        return frontend;
+    }
+
     public BlkQueue queue(int i) {
         return queues.get(i);
     }

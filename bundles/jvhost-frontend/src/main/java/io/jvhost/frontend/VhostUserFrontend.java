@@ -114,15 +114,7 @@ public final class VhostUserFrontend implements AutoCloseable {
             long features = (offered & want) | (s.packed() ? RING_PACKED : 0);
             ack(c, pf, SET_FEATURES, u64(features));
             ram = new GuestRam(s.ramBytes());
-            MemoryRegion r = ram.region();
-            byte[] table = new byte[8 + 32];
-            MemorySegment t = MemorySegment.ofArray(table);
-            t.set(U32, 0, 1);
-            t.set(U64, 8, r.guestPhysAddr());
-            t.set(U64, 16, r.size());
-            t.set(U64, 24, r.userAddr());
-            t.set(U64, 32, r.mmapOffset());
-            ack(c, pf, SET_MEM_TABLE, table, ram.fd().fd());
+            ack(c, pf, SET_MEM_TABLE, memoryTable(ram), ram.fd().fd());
             VhostUserFrontend f = new VhostUserFrontend(c, ram, features, pf, backendQueues, config);
             if (channel != null) {
                 f.listenToBackend(channel);
@@ -135,6 +127,32 @@ public final class VhostUserFrontend implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** A SET_MEM_TABLE payload with {@code ram}'s one region. */
+    private static byte[] memoryTable(GuestRam ram) {
+        MemoryRegion r = ram.region();
+        byte[] table = new byte[8 + 32];
+        MemorySegment t = MemorySegment.ofArray(table);
+        t.set(U32, 0, 1);
+        t.set(U64, 8, r.guestPhysAddr());
+        t.set(U64, 16, r.size());
+        t.set(U64, 24, r.userAddr());
+        t.set(U64, 32, r.mmapOffset());
+        return table;
+    }
+
+    /**
+     * Sends the memory table again, as QEMU does when the guest's memory layout changes: the
+     * back-end maps it anew while rings keep running (acknowledged when REPLY_ACK was agreed).
+     */
+    public void resendMemoryTable() throws IOException {
+        ack(connection, protocolFeatures, SET_MEM_TABLE, memoryTable(ram), ram.fd().fd());
+    }
+
+    /** SET_VRING_CALL: queue {@code q} interrupts through {@code fd} from now on (acknowledged). */
+    public void setCall(int q, io.jvhost.posix.EventFd fd) throws IOException {
+        ack(connection, protocolFeatures, SET_VRING_CALL, u64(q), fd.fd());
     }
 
     /** Sends a message that has no reply of its own, asking for an ack when REPLY_ACK was agreed. */

@@ -44,12 +44,9 @@ final class Admin {
             case Nvme.ADMIN_IDENTIFY -> identify(cdw10 & 0xFF, Sqe.nsid(s, 0));
             case Nvme.ADMIN_CREATE_CQ -> createCq(cdw10, cdw11, Sqe.prp1(s, 0));
             case Nvme.ADMIN_CREATE_SQ -> createSq(cdw10, cdw11, Sqe.prp1(s, 0));
-            case Nvme.ADMIN_DELETE_SQ -> d.deleteSq(cdw10 & 0xFFFF);
-            case Nvme.ADMIN_DELETE_CQ -> {
-                int qid = cdw10 & 0xFFFF;
-                yield d.sq(qid) != null && d.sq(qid).cq == d.cq(qid) ? Nvme.INVALID_QUEUE_DELETION | Nvme.DNR
-                        : d.deleteCq(qid);
-            }
+            case Nvme.ADMIN_DELETE_SQ -> d.queues().deleteSq(cdw10 & 0xFFFF);
+            // a CQ that an SQ still feeds is refused (Invalid Queue Deletion)
+            case Nvme.ADMIN_DELETE_CQ -> d.queues().deleteCq(cdw10 & 0xFFFF);
             case Nvme.ADMIN_GET_FEATURES -> getFeature(cdw10 & 0xFF);
             case Nvme.ADMIN_SET_FEATURES -> setFeature(cdw10, cdw11);
             case Nvme.ADMIN_GET_LOG_PAGE -> logPage(cdw10, cdw11);
@@ -104,7 +101,7 @@ final class Admin {
     private int createCq(int cdw10, int cdw11, long prp1) {
         int qid = cdw10 & 0xFFFF;
         int size = (cdw10 >>> 16) + 1;
-        if (qid < 1 || qid > d.ioQueues() || d.cq(qid) != null) {
+        if (qid < 1 || qid > d.ioQueues() || d.queues().cq(qid) != null) {
             return Nvme.INVALID_QUEUE_ID | Nvme.DNR;
         }
         if (badSize(size)) {
@@ -113,27 +110,27 @@ final class Admin {
         if ((cdw11 & 1) == 0 || (prp1 & (Nvme.PAGE - 1)) != 0) {
             return Nvme.INVALID_FIELD | Nvme.DNR; // CAP.CQR: queues must be physically contiguous
         }
-        return d.createCq(qid, size, prp1, (cdw11 & 2) != 0);
+        return d.queues().createCq(qid, size, prp1, (cdw11 & 2) != 0);
     }
 
     private int createSq(int cdw10, int cdw11, long prp1) {
         int qid = cdw10 & 0xFFFF;
         int size = (cdw10 >>> 16) + 1;
         int cqid = cdw11 >>> 16;
-        if (qid < 1 || qid > d.ioQueues() || d.sq(qid) != null) {
+        if (qid < 1 || qid > d.ioQueues() || d.queues().sq(qid) != null) {
             return Nvme.INVALID_QUEUE_ID | Nvme.DNR;
         }
         if (badSize(size)) {
             return Nvme.INVALID_QUEUE_SIZE | Nvme.DNR;
         }
-        CompletionQueue cq = d.cq(cqid);
+        CompletionQueue cq = d.queues().cq(cqid);
         if (cq == null) {
             return Nvme.INVALID_CQ | Nvme.DNR;
         }
         if ((cdw11 & 1) == 0 || (prp1 & (Nvme.PAGE - 1)) != 0) {
             return Nvme.INVALID_FIELD | Nvme.DNR;
         }
-        return d.createSq(qid, size, prp1, cq);
+        return d.queues().createSq(qid, size, prp1, cq);
     }
 
     private int getFeature(int fid) {

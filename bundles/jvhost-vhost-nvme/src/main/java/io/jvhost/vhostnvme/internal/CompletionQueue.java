@@ -14,6 +14,10 @@ import java.lang.invoke.VarHandle;
  * Entries are posted body first and status (with the phase tag) last with a release store; the guest
  * reports its head through the doorbell relay or the shadow doorbell. Interrupts go to the call
  * eventfd the hypervisor gave for this queue.
+ *
+ * <p>Owned by its reactor from creation on: the fields below that the control plane changes
+ * (call fd, doorbells, coalescing, relayed head, ring mapping) are written only by commands that
+ * {@link IoQueues} runs on {@link #reactor}, never from the socket thread.
  */
 final class CompletionQueue {
     private static final VarHandle STATUS = ValueLayout.JAVA_SHORT.varHandle();
@@ -32,11 +36,12 @@ final class CompletionQueue {
     private int pending;
     private long firstPendingNanos;
     /** Interrupt Coalescing feature (08h): bits 7:0 aggregation threshold (0-based), 15:8 time in 100 us. */
-    volatile int coalescing;
-    /** Head written through the doorbell relay (session thread). */
-    volatile int relayedHead;
-    volatile EventFd call;
-    volatile DoorbellBuffer shadow;
+    int coalescing;
+    /** Head written through the doorbell relay. */
+    int relayedHead;
+    EventFd call;
+    /** Shadow doorbells or the shared BAR page; null: the relay. */
+    DoorbellBuffer shadow;
     /** Submission queues feeding this one (control thread). */
     int users;
 

@@ -1,7 +1,6 @@
 package io.jvhost.vhostnvme.internal;
 
 import io.jvhost.bdev.BdevIo;
-import java.lang.foreign.MemorySegment;
 
 /** One command in flight on a submission queue; taken from the queue's pool, never allocated per I/O. */
 final class NvmeRequest implements BdevIo.Completion {
@@ -13,14 +12,14 @@ final class NvmeRequest implements BdevIo.Completion {
     int rangeCount;
     long[] ranges;
     Namespace ns;
-    /** Compare: the guest's data, and where the blocks are read to (rare: made per command). */
-    byte[] expected;
-    MemorySegment readBack;
+    /** Compare: the guest's data and where the blocks are read to. */
+    final CompareData compare;
     NvmeRequest nextFree;
 
     NvmeRequest(SubmissionQueue sq, int maxSegments) {
         this.sq = sq;
         this.io = new BdevIo(maxSegments);
+        this.compare = new CompareData(maxSegments);
         io.context = this;
     }
 

@@ -17,6 +17,9 @@ import java.lang.foreign.ValueLayout;
  * request pointing into guest memory through its PRPs, and posts the completion. With shadow
  * doorbells it keeps the EventIdx just behind the tail it consumed while it polls, and at the tail
  * when the reactor goes to sleep, so the guest rings only when a sleeping controller needs waking.
+ *
+ * <p>Reactor-owned while it runs ({@link IoQueues} changes its fields only by commands on that
+ * reactor); nothing here allocates per command once a request slot has been used.
  */
 final class SubmissionQueue implements Poller {
     private static final int BATCH = 64;
@@ -33,11 +36,15 @@ final class SubmissionQueue implements Poller {
     private NvmeRequest free;
     private int inFlight;
     /** Completions waiting for room in the completion queue. */
-    private final java.util.ArrayDeque<int[]> unposted = new java.util.ArrayDeque<>();
+    private final PendingCompletions unposted;
+    /** Dataset Management ranges gathered out of guest memory (at most 256 of 16 bytes). */
+    private final MemorySegment rangeScratch = java.lang.foreign.Arena.ofAuto().allocate(16 * 256, 16);
     private IoChannel[] channels = new IoChannel[0];
     private Namespace[] seen = new Namespace[0];
-    volatile int relayedTail;
-    volatile boolean stopping;
+    /** SQ tail written through the doorbell relay. */
+    int relayedTail;
+    /** Set while the queue drains before it leaves its reactor. */
+    boolean stopping;
 
     SubmissionQueue(NvmeDevice device, int qid, int size, long gpa, CompletionQueue cq) {
         this.device = device;
@@ -45,6 +52,7 @@ final class SubmissionQueue implements Poller {
         this.size = size;
         this.gpa = gpa;
         this.cq = cq;
+        this.unposted = new PendingCompletions(size);
         for (int i = 0; i < size; i++) {
             NvmeRequest r = new NvmeRequest(this, MAX_SEGMENTS);
             r.nextFree = free;
@@ -167,21 +175,19 @@ final class SubmissionQueue implements Poller {
             return;
         }
         if (r.ranges == null) {
-            r.ranges = new long[2 * 256];
+            r.ranges = new long[2 * 256]; // once per request slot, the first time it deallocates
         }
         // gather the 16-byte ranges {attributes, blocks, starting LBA} out of guest memory
-        byte[] raw = new byte[16 * count];
-        int done = 0;
+        long done = 0;
         for (int i = 0; i < io.segmentCount(); i++) {
-            int n = (int) io.segmentLength(i);
-            MemorySegment.copy(io.segment(i), ValueLayout.JAVA_BYTE, io.segmentOffset(i), raw, done, n);
+            long n = io.segmentLength(i);
+            MemorySegment.copy(io.segment(i), io.segmentOffset(i), rangeScratch, done, n);
             done += n;
         }
         io.clearSegments();
-        MemorySegment m = MemorySegment.ofArray(raw);
         for (int i = 0; i < count; i++) {
-            long blocks = m.get(ValueLayout.JAVA_INT_UNALIGNED, 16L * i + 4) & 0xFFFFFFFFL;
-            long slba = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 16L * i + 8);
+            long blocks = rangeScratch.get(ValueLayout.JAVA_INT_UNALIGNED, 16L * i + 4) & 0xFFFFFFFFL;
+            long slba = rangeScratch.get(ValueLayout.JAVA_LONG_UNALIGNED, 16L * i + 8);
             if (!inRange(ns, slba, blocks)) {
                 finish(r, Nvme.LBA_OUT_OF_RANGE | Nvme.DNR);
                 return;
@@ -216,18 +222,10 @@ final class SubmissionQueue implements Poller {
             finish(r, s | Nvme.DNR);
             return;
         }
-        byte[] expected = new byte[(int) bytes];
-        int done = 0;
-        for (int i = 0; i < io.segmentCount(); i++) {
-            int n = (int) io.segmentLength(i);
-            MemorySegment.copy(io.segment(i), ValueLayout.JAVA_BYTE, io.segmentOffset(i), expected, done, n);
-            done += n;
-        }
+        r.compare.keep(io, bytes); // the guest's buffers stay mapped: the queue drains before memory goes
         io.clearSegments();
-        r.expected = expected;
-        r.readBack = java.lang.foreign.Arena.ofAuto().allocate(bytes, 4096);
         io.set(IoType.READ, slba, blocks, r);
-        io.addSegment(r.readBack);
+        io.addSegment(r.compare.readBack(), 0, bytes);
         submit(r);
     }
 
@@ -284,14 +282,9 @@ final class SubmissionQueue implements Poller {
 
     void ioDone(NvmeRequest r, int status) {
         r.io.clearSegments();
-        if (r.expected != null) {
-            byte[] expected = r.expected;
-            MemorySegment got = r.readBack;
-            r.expected = null;
-            r.readBack = null;
+        if (r.compare.active()) {
+            boolean same = r.compare.matches();
             if (status == BdevIo.SUCCESS) {
-                boolean same = MemorySegment.mismatch(MemorySegment.ofArray(expected), 0, expected.length, got, 0,
-                        expected.length) < 0;
                 finish(r, same ? Nvme.SUCCESS : Nvme.COMPARE_FAILURE | Nvme.DNR);
                 return;
             }
@@ -312,24 +305,26 @@ final class SubmissionQueue implements Poller {
     }
 
     private void finish(NvmeRequest r, int status) {
+        if (r.compare.active()) {
+            r.compare.end();
+        }
         int cid = r.cid;
         r.ns = null;
         r.nextFree = free;
         free = r;
         inFlight--;
         if (!unposted.isEmpty() || !cq.post(0, head, qid, cid, status)) {
-            unposted.add(new int[] {cid, status});
+            unposted.add(cid, status);
         }
     }
 
     private int retryUnposted() {
         int n = 0;
         while (!unposted.isEmpty()) {
-            int[] c = unposted.peek();
-            if (!cq.post(0, head, qid, c[0], c[1])) {
+            if (!cq.post(0, head, qid, unposted.peekCid(), unposted.peekStatus())) {
                 break;
             }
-            unposted.poll();
+            unposted.remove();
             n++;
         }
         return n;

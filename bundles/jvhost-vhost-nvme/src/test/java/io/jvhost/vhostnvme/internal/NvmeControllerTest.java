@@ -275,6 +275,106 @@ class NvmeControllerTest {
         }
     }
 
+    /**
+     * NVME_SET_CQ_CALL and SET_MEM_TABLE race a verified I/O load: a replaced interrupt fd is closed
+     * only after the CQ's reactor switched (no write lands in a closed fd's number), and every
+     * command completes exactly once with its data.
+     */
+    @Test
+    void shouldNeverSignalAClosedCallFdNorLoseACommandWhileCallFdsAndMemoryTablesChange() throws Exception {
+        start("interrupt");
+        try (VhostUserNvme h = connect(); io.jvhost.frontend.ClosedFdProbe probe = new io.jvhost.frontend.ClosedFdProbe()) {
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 32);
+            int slots = 16;
+            long[] buf = new long[slots];
+            for (int i = 0; i < slots; i++) {
+                buf[i] = h.ram.allocate(4096, 4096);
+            }
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            long[] counts = new long[1];
+            java.util.concurrent.atomic.AtomicLong completed = new java.util.concurrent.atomic.AtomicLong();
+            List<Boolean> progressed = new java.util.ArrayList<>();
+            Thread load = new Thread(() -> {
+                try {
+                    int[] generation = new int[slots];
+                    boolean[] busy = new boolean[slots];
+                    int inFlight = 0;
+                    long deadline = System.nanoTime() + 120_000_000_000L;
+                    while (!stop.get() || inFlight > 0) {
+                        for (int cid = 0; cid < slots && !stop.get(); cid++) {
+                            if (!busy[cid]) {
+                                MemorySegment b = h.ram.at(buf[cid], 4096);
+                                boolean write = generation[cid] % 2 == 0;
+                                if (write) {
+                                    b.set(ValueLayout.JAVA_INT, 0, generation[cid]);
+                                } else {
+                                    b.fill((byte) 0);
+                                }
+                                q.submit(write ? Nvme.IO_WRITE : Nvme.IO_READ, cid, 1, buf[cid], 0, cid * 8, 0, 7);
+                                busy[cid] = true;
+                                inFlight++;
+                                counts[0]++;
+                            }
+                        }
+                        for (int[] c = q.reap(); c != null; c = q.reap()) {
+                            int cid = c[0];
+                            assertTrue(cid >= 0 && cid < slots && busy[cid], "command " + cid + " completed twice");
+                            assertEquals(Nvme.SUCCESS, c[1], "command " + cid);
+                            if (generation[cid] % 2 == 1) {
+                                assertEquals(generation[cid] - 1, h.ram.at(buf[cid], 4).get(ValueLayout.JAVA_INT, 0),
+                                        "read of slot " + cid + " sees its last write");
+                            }
+                            generation[cid]++;
+                            busy[cid] = false;
+                            inFlight--;
+                            completed.incrementAndGet();
+                        }
+                        if (System.nanoTime() > deadline) {
+                            throw new AssertionError(inFlight + " commands never completed");
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "race-load");
+            load.start();
+            io.jvhost.posix.EventFd previous = q.call;
+            for (int i = 0; i < 3000 && failure.get() == null; i++) {
+                io.jvhost.posix.EventFd call = io.jvhost.posix.EventFd.create();
+                h.setCqCall(1, call);
+                h.capabilities(); // a round trip: the message before it was handled
+                previous.close();
+                previous = call;
+                if (i % 10 == 0) {
+                    h.frontend.resendMemoryTable();
+                }
+                probe.takeFreedNumbers(2);
+                if (i % 200 == 199) {
+                    probe.sweep();
+                    progressed.add(awaitProgress(completed));
+                }
+            }
+            stop.set(true);
+            load.join(30_000);
+            previous.close();
+            assertEquals(null, failure.get(), () -> "the I/O load failed: " + failure.get());
+            assertEquals(counts[0], completed.get(), "every command submitted completed once");
+            assertTrue(progressed.stream().allMatch(p -> p), "commands completed between every 200 swaps: " + progressed);
+            assertEquals(List.of(), probe.writesAfterClose(), "descriptors written after close");
+        }
+    }
+
+    /** Waits up to 10 s for the load to complete more commands than {@code completed} shows now. */
+    private static boolean awaitProgress(java.util.concurrent.atomic.AtomicLong completed) throws InterruptedException {
+        long before = completed.get();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (completed.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        return completed.get() > before;
+    }
+
     @Test
     void shouldServeSeveralQueuesAndLetANamespaceGoWhileTheGuestRuns() throws Exception {
         start("interrupt");

@@ -77,6 +77,7 @@ final class RingRunner {
         } catch (Exception e) {
             // requests still in flight may write into guest memory: it must stay mapped
             leftRunning = true;
+            v.stuck = true;
             LOG.error("controller {}: queue {} did not stop within {} s; keeping guest memory mapped", controller,
                     v.index, TIMEOUT_SECONDS);
         }

@@ -234,10 +234,10 @@ final class Session implements Runnable {
             case GET_VRING_BASE -> {
                 Vring v = vringState(request, p);
                 stopRing(v);
-                if (v.kick != null) {
+                if (v.kick != null && !v.stuck) {
                     v.kick.close();
-                    v.kick = null;
                 }
+                v.kick = null;
                 v.kickPolled = false;
                 channel.replyU64(request, (long) v.base << 32 | (v.index & 0xFFFFFFFFL));
             }
@@ -351,7 +351,7 @@ final class Session implements Runnable {
         switch (request) {
             case SET_VRING_KICK -> {
                 stopRing(v);
-                if (v.kick != null) {
+                if (v.kick != null && !v.stuck) {
                     v.kick.close();
                 }
                 v.kick = fd;

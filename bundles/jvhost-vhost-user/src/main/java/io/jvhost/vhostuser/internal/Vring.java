@@ -18,6 +18,8 @@ final class Vring {
     EventFd err;
     boolean enabled;
     VringPoller running;
+    /** The ring did not stop when asked: its reactor may still watch the kick and signal the call fd. */
+    boolean stuck;
     long completedBefore;
 
     Vring(int index) {
@@ -28,7 +30,12 @@ final class Vring {
         return kick != null || kickPolled;
     }
 
+    /** Closes the ring's fds, except those a stuck ring's reactor may still use (they are left open). */
     void closeFds() {
+        if (stuck) {
+            kick = null;
+            call = null;
+        }
         if (kick != null) {
             kick.close();
             kick = null;
