@@ -59,6 +59,7 @@ class AioBackendTest {
         AioFile file = AioFile.open(path.toString(), false);
         // tmpfs takes O_DIRECT from Linux 6.6 on; before that AioFile falls back to buffered I/O
         boolean[] destroyed = {false};
+        long uringBefore = ioUringCompletions();
         try (BdevHarness h = new BdevHarness()) {
             h.registry.register(new BdevSpec("Aio0", null, "aio", "AIO disk", 512, file.size() / 512, 0,
                     EnumSet.allOf(IoType.class), Map.of()), new AioBackend(file, 512, file.size(),
@@ -93,6 +94,13 @@ class AioBackendTest {
             }
             h.stepUntil(() -> java.util.Arrays.stream(many).allMatch(t -> t.completions == 1));
             assertTrue(java.util.Arrays.stream(many).allMatch(t -> t.status == BdevIo.SUCCESS));
+            long throughUring = ioUringCompletions() - uringBefore;
+            if (file.memoryBacked) {
+                assertEquals(0, throughUring, "a memory-backed file is copied through its mapping, not io_uring");
+            } else {
+                assertTrue(throughUring >= 305, "every request went through an io_uring: " + throughUring
+                        + " completions counted by the kernel");
+            }
 
             ch.close();
             d.close();
@@ -100,6 +108,31 @@ class AioBackendTest {
             assertTrue(destroyed[0]);
         }
         return file;
+    }
+
+    /**
+     * Completions the kernel posted on this process's io_urings (CqTail in their fdinfo): which path
+     * served the requests, told by the kernel rather than by the code under test.
+     */
+    private static long ioUringCompletions() throws IOException {
+        long total = 0;
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (!Files.readSymbolicLink(fd).toString().equals("anon_inode:[io_uring]")) {
+                        continue;
+                    }
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                        if (line.startsWith("CqTail:")) {
+                            total += Long.parseLong(line.substring(7).trim());
+                        }
+                    }
+                } catch (IOException gone) {
+                    // closed while listing (the directory stream's own fd, for one)
+                }
+            }
+        }
+        return total;
     }
 
     @Test
