@@ -30,7 +30,7 @@ jvhost() {
 bdevperf() { jvhost bdevperf --feature jvhost-bdev-nvme -S /tmp --deploy /tmp/deploy "$@"; }
 RPC_CP="$(jar_of jvhost-rpc):$(jar_of jvhost-config):$(jar_of jvhost-native)"
 # jvhost's vhost-user front-end as a load generator (QEMU's role, guest RAM in a memfd), on the other vCPU
-BLKPERF_CP="$(jar_of jvhost-frontend):$(jar_of jvhost-virtio):$(jar_of jvhost-native):$(jar_of jvhost-nvme-spec)"
+BLKPERF_CP="$(jar_of jvhost-frontend):$(jar_of jvhost-virtio):$(jar_of jvhost-memory):$(jar_of jvhost-native):$(jar_of jvhost-nvme-spec)"
 blkperf() { timeout 300 taskset -c 1 "$JAVA" $JAVA_OPTS -cp "$BLKPERF_CP" io.jvhost.frontend.bench.BlkPerf "$@"; }
 # IOPS in blkperf's result line (0 means no request completed while it measured: a stall)
 iops_of() { echo "$1" | tail -1 | awk '{for (i = 2; i <= NF; i++) if ($i == "IOPS") { printf "%d", $(i - 1); exit }}'; }

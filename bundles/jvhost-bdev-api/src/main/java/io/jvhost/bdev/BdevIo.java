@@ -1,11 +1,14 @@
 package io.jvhost.bdev;
 
+import io.jvhost.memory.SgList;
 import java.lang.foreign.MemorySegment;
 
 /**
  * One reusable I/O request. The submitter fills it, calls {@link IoChannel#submit}, and receives
  * {@link Completion#ioCompleted} exactly once on the submitting reactor, never before submit returns.
- * Preallocate one per queue slot; nothing here allocates per I/O.
+ * Preallocate one per queue slot; nothing here allocates per I/O. Its data is a scatter-gather
+ * list: its own, filled with {@link #addSegment}, or a submitter's list used in place
+ * ({@link #useSegments}, e.g. the buffers of a virtqueue chain).
  */
 public final class BdevIo {
     /** Completion status values; negative values are failures. */
@@ -18,10 +21,9 @@ public final class BdevIo {
         void ioCompleted(BdevIo io, int status);
     }
 
-    private final MemorySegment[] segments;
-    private final long[] offsets;
-    private final long[] lengths;
-    private int segmentCount;
+    private final SgList own;
+    /** The data: {@link #own}, or a list the submitter lent for this request. */
+    private SgList data;
     private IoType type;
     private long offsetBlocks;
     private long numBlocks;
@@ -43,9 +45,8 @@ public final class BdevIo {
 
     /** A request that can carry up to {@code maxSegments} data segments. */
     public BdevIo(int maxSegments) {
-        this.segments = new MemorySegment[maxSegments];
-        this.offsets = new long[maxSegments];
-        this.lengths = new long[maxSegments];
+        this.own = new SgList(maxSegments);
+        this.data = own;
     }
 
     /** Prepares the request; clears previous segments. */
@@ -54,7 +55,8 @@ public final class BdevIo {
         this.offsetBlocks = offsetBlocks;
         this.numBlocks = numBlocks;
         this.completion = completion;
-        this.segmentCount = 0;
+        own.clear();
+        data = own;
         return this;
     }
 
@@ -75,19 +77,30 @@ public final class BdevIo {
      * slice (guest memory regions are passed whole, so the I/O path allocates nothing).
      */
     public boolean addSegment(MemorySegment base, long offset, long length) {
-        if (segmentCount == segments.length) {
-            return false;
+        if (data != own) {
+            throw new IllegalStateException("this request's data is a lent list (useSegments)");
         }
-        segments[segmentCount] = base;
-        offsets[segmentCount] = offset;
-        lengths[segmentCount] = length;
-        segmentCount++;
-        return true;
+        return own.add(base, offset, length);
     }
 
     /** Grows the last segment by {@code length} bytes (contiguous memory added piece by piece). */
     public void extendLastSegment(long length) {
-        lengths[segmentCount - 1] += length;
+        own.extendLast(length);
+    }
+
+    /**
+     * Makes {@code list} this request's data, read in place until {@link #clearSegments()} or the
+     * next {@link #set}; the submitter keeps it unchanged while the request is in flight.
+     */
+    public BdevIo useSegments(SgList list) {
+        own.clear();
+        data = list;
+        return this;
+    }
+
+    /** The data as a scatter-gather list (for drivers that take one, such as the NVMe driver). */
+    public SgList segments() {
+        return data;
     }
 
     public IoType type() {
@@ -103,38 +116,34 @@ public final class BdevIo {
     }
 
     public int segmentCount() {
-        return segmentCount;
+        return data.count();
     }
 
     /** The memory the i-th data segment lies in; see {@link #segmentOffset} and {@link #segmentLength}. */
     public MemorySegment segment(int i) {
-        return segments[i];
+        return data.segment(i);
     }
 
     public long segmentOffset(int i) {
-        return offsets[i];
+        return data.offset(i);
     }
 
     public long segmentLength(int i) {
-        return lengths[i];
+        return data.length(i);
     }
 
     /** Native address of the i-th data segment. */
     public long segmentAddress(int i) {
-        return segments[i].address() + offsets[i];
+        return data.address(i);
     }
 
     public int maxSegments() {
-        return segments.length;
+        return own.capacity();
     }
 
     /** Total bytes over all segments. */
     public long dataBytes() {
-        long n = 0;
-        for (int i = 0; i < segmentCount; i++) {
-            n += lengths[i];
-        }
-        return n;
+        return data.totalBytes();
     }
 
     public Completion completion() {
@@ -143,10 +152,8 @@ public final class BdevIo {
 
     /** Drops references to data segments after completion, so guest memory is not kept alive. */
     public void clearSegments() {
-        for (int i = 0; i < segmentCount; i++) {
-            segments[i] = null;
-        }
-        segmentCount = 0;
+        own.clear();
+        data = own;
     }
 
     /** Human-readable status, for errors and logs. */

@@ -2,7 +2,7 @@ package io.jvhost.frontend;
 
 import io.jvhost.posix.Fd;
 import io.jvhost.posix.Memory;
-import io.jvhost.virtio.MemoryRegion;
+import io.jvhost.memory.MemoryRegion;
 import java.lang.foreign.MemorySegment;
 
 /**

@@ -8,7 +8,7 @@ import static io.jvhost.frontend.VhostUserConnection.vringState;
 import static io.jvhost.frontend.VhostUserMessages.*;
 
 import io.jvhost.posix.UnixSocket;
-import io.jvhost.virtio.MemoryRegion;
+import io.jvhost.memory.MemoryRegion;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;

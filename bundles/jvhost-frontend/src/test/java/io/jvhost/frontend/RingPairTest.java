@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvhost.virtio.DescriptorChain;
 import io.jvhost.virtio.DeviceRing;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import io.jvhost.virtio.PackedQueue;
 import io.jvhost.virtio.SplitQueue;
 import java.lang.foreign.MemorySegment;

@@ -11,8 +11,9 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface DeviceQueue {
     /**
-     * A new request. {@code chain} is reused after this returns: copy out what is needed (segments
-     * stay valid until completion, since memory is unmapped only after the queue stopped).
+     * A new request. {@code chain} is reused after this returns: take its buffer list over with
+     * {@link io.jvhost.virtio.DescriptorChain#takeList} or copy out what is needed (segments stay
+     * valid until completion, since memory is unmapped only after the queue stopped).
      */
     void request(DescriptorChain chain);
 

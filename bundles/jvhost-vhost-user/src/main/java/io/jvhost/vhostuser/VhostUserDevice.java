@@ -65,7 +65,7 @@ public interface VhostUserDevice {
      * read guest memory outside virtqueues (NVMe queues, shadow doorbells) use it until
      * {@link #memoryReleasing()}.
      */
-    default void memoryMapped(io.jvhost.virtio.GuestMemory memory) {
+    default void memoryMapped(io.jvhost.memory.GuestMemory memory) {
     }
 
     /** The current map is about to be unmapped: stop every access to it before returning. */

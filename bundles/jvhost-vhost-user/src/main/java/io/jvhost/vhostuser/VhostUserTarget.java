@@ -31,7 +31,7 @@ public final class VhostUserTarget implements AutoCloseable {
      * one), so bdev modules that do DMA map it and serve the guest's I/O without a copy.
      */
     public static VhostUserTarget listen(String controller, Path socket, SocketOptions options, VhostUserDevice device,
-            ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory) {
+            ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory) {
         return new VhostUserTarget(Listener.start(controller, socket, options, device, reactors, cpumask, memory));
     }
 

@@ -1,40 +1,46 @@
 package io.jvhost.virtio;
 
-import static io.jvhost.virtio.Layouts.U32;
-import static io.jvhost.virtio.Layouts.U64;
-
+import io.jvhost.memory.GuestMemory;
+import io.jvhost.memory.SgList;
 import java.lang.foreign.MemorySegment;
 
 /**
  * One request's buffers, gathered by walking its descriptor chain: a reusable flyweight (one per
- * queue) holding, per buffer, the region segment, offset, length and direction. Readable buffers
- * come first, then writable ones, as the virtio spec requires.
+ * queue) over an {@link SgList} holding, per buffer, the region segment, offset, length and
+ * direction. Readable buffers come first, then writable ones, as the virtio spec requires.
+ *
+ * <p>A device takes the filled list without copying ({@link #takeList}) and leaves a spare list of
+ * its own for the next chain. A chain longer than that spare spills into the chain's own list of
+ * full size; such a list cannot be taken, and the device copies what it needs instead.
  */
 public final class DescriptorChain {
     /** Walk results: 0 or a negative error naming why the chain is malformed. */
     public static final int OK = 0, ERR_LOOP = -1, ERR_ADDRESS = -2, ERR_NESTED_INDIRECT = -3, ERR_TOO_MANY = -4,
             ERR_INDEX = -5, ERR_INDIRECT = -6, ERR_ORDER = -7, ERR_AVAIL = -8, ERR_ID = -9;
 
-    final MemorySegment[] segments;
-    final long[] offsets;
-    final long[] lengths;
-    final boolean[] writable;
-    int count;
+    /** Holds chains up to the queue's limit; never handed out. */
+    private final SgList overflow;
+    /** The list chains are read into first; devices take it and leave another. */
+    private SgList takeable;
+    /** Where the current chain is: {@link #takeable}, or {@link #overflow} once that was full. */
+    private SgList list;
     int firstWritable;
     long readableBytes;
     long writableBytes;
     int head;
 
+    /** A chain of up to {@code maxBuffers} buffers. */
     public DescriptorChain(int maxBuffers) {
-        segments = new MemorySegment[maxBuffers];
-        offsets = new long[maxBuffers];
-        lengths = new long[maxBuffers];
-        writable = new boolean[maxBuffers];
+        overflow = new SgList(maxBuffers);
+        takeable = new SgList(maxBuffers);
+        list = takeable;
     }
 
     void reset(int head) {
         this.head = head;
-        count = 0;
+        list.clear();
+        list = takeable;
+        list.clear();
         firstWritable = -1;
         readableBytes = 0;
         writableBytes = 0;
@@ -45,41 +51,32 @@ public final class DescriptorChain {
      * region into the next.
      */
     int addGuest(GuestMemory memory, long addr, long len, boolean write) {
-        while (len > 0) {
-            long h = memory.translateStart(addr);
-            if (h < 0) {
-                return ERR_ADDRESS;
-            }
-            long piece = Math.min(len, memory.remaining(h));
-            int r = add(memory.segment(h), GuestMemory.offset(h), piece, write);
-            if (r != OK) {
-                return r;
-            }
-            addr += piece;
-            len -= piece;
-        }
-        return OK;
-    }
-
-    int add(MemorySegment segment, long offset, long length, boolean write) {
-        if (count == segments.length) {
-            return ERR_TOO_MANY;
-        }
         if (!write && firstWritable >= 0) {
             return ERR_ORDER;
         }
         if (write && firstWritable < 0) {
-            firstWritable = count;
+            firstWritable = list.count();
         }
-        segments[count] = segment;
-        offsets[count] = offset;
-        lengths[count] = length;
-        writable[count] = write;
-        count++;
+        int r = list.addGuest(memory, addr, len, write);
+        if (r == SgList.FULL && list != overflow) {
+            // longer than the takeable list: go on in the full-size one (this chain is copied, not taken)
+            long added = list.totalBytes() - (readableBytes + writableBytes); // of this buffer, before it filled
+            overflow.clear();
+            overflow.addAll(list);
+            list.clear();
+            list = overflow;
+            r = list.addGuest(memory, addr + added, len - added, write);
+        }
+        if (r == SgList.NOT_IN_MEMORY) {
+            return ERR_ADDRESS;
+        }
+        if (r == SgList.FULL) {
+            return ERR_TOO_MANY;
+        }
         if (write) {
-            writableBytes += length;
+            writableBytes += len;
         } else {
-            readableBytes += length;
+            readableBytes += len;
         }
         return OK;
     }
@@ -95,28 +92,28 @@ public final class DescriptorChain {
     }
 
     public int count() {
-        return count;
+        return list.count();
     }
 
     public MemorySegment segment(int i) {
-        return segments[i];
+        return list.segment(i);
     }
 
     public long offset(int i) {
-        return offsets[i];
+        return list.offset(i);
     }
 
     public long length(int i) {
-        return lengths[i];
+        return list.length(i);
     }
 
     public boolean isWritable(int i) {
-        return writable[i];
+        return list.isWritable(i);
     }
 
     /** Index of the first writable buffer, or {@link #count()} when there is none. */
     public int firstWritable() {
-        return firstWritable < 0 ? count : firstWritable;
+        return firstWritable < 0 ? list.count() : firstWritable;
     }
 
     public long readableBytes() {
@@ -133,43 +130,33 @@ public final class DescriptorChain {
      * checks {@code position + bytes <= readableBytes()}.
      */
     public long readLE(long position, int bytes) {
-        int end = firstWritable();
-        int i = 0;
-        while (i < end && position >= lengths[i]) {
-            position -= lengths[i];
-            i++;
-        }
-        if (i < end && position + bytes <= lengths[i]) {
-            long at = offsets[i] + position;
-            MemorySegment s = segments[i];
-            return switch (bytes) {
-                case 8 -> s.get(U64, at);
-                case 4 -> s.get(U32, at) & 0xFFFFFFFFL;
-                default -> slowRead(i, position, bytes);
-            };
-        }
-        return slowRead(i, position, bytes);
+        return list.readLE(position, bytes);
     }
 
-    private long slowRead(int i, long position, int bytes) {
-        long v = 0;
-        int end = firstWritable();
-        for (int k = 0; k < bytes && i < end; k++) {
-            v |= (segments[i].get(java.lang.foreign.ValueLayout.JAVA_BYTE, offsets[i] + position) & 0xFFL) << (8 * k);
-            if (++position == lengths[i]) {
-                position = 0;
-                i++;
-            }
+    /**
+     * Hands the chain's buffers over without copying: returns the filled list and keeps {@code spare}
+     * (emptied) to read the next chain into. Returns null, keeping {@code spare}'s owner's list as it
+     * was, when the chain spilled over the takeable list; read the buffers from this chain then.
+     * The counts and byte totals of this chain stay readable until the next chain.
+     */
+    public SgList takeList(SgList spare) {
+        if (list != takeable) {
+            return null;
         }
-        return v;
+        SgList filled = takeable;
+        spare.clear();
+        takeable = spare;
+        list = spare;
+        return filled;
     }
 
     /** Drops segment references so an old memory map is not kept reachable. */
     public void clear() {
-        for (int i = 0; i < count; i++) {
-            segments[i] = null;
+        list.clear();
+        if (list != takeable) {
+            takeable.clear();
         }
-        count = 0;
+        list = takeable;
     }
 
     /** Text for a walk error, for logs. */

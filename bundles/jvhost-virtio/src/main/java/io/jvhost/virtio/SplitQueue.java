@@ -1,5 +1,6 @@
 package io.jvhost.virtio;
 
+import io.jvhost.memory.GuestMemory;
 import static io.jvhost.virtio.Layouts.U16;
 import static io.jvhost.virtio.Layouts.U16_ATOMIC;
 import static io.jvhost.virtio.Layouts.U32;

@@ -1,10 +1,10 @@
 /**
- * Virtio mechanics with no device semantics: guest memory mapped from a front-end's memory table,
- * bounds-checked address translation, descriptor chains and split virtqueues with the ordering and
- * notification-suppression rules of the virtio 1.2 specification.
+ * Virtio mechanics with no device semantics: descriptor chains read into scatter-gather lists, and
+ * split and packed virtqueues with the ordering and notification-suppression rules of the virtio 1.2
+ * specification, over guest memory from {@code io.jvhost.memory}.
  */
 @Export
-@Version("1.3.0")
+@Version("2.0.0")
 package io.jvhost.virtio;
 
 import org.osgi.annotation.bundle.Export;

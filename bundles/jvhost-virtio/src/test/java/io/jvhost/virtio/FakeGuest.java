@@ -1,5 +1,7 @@
 package io.jvhost.virtio;
 
+import io.jvhost.memory.GuestMemory;
+import io.jvhost.memory.MemoryRegion;
 import static io.jvhost.virtio.Layouts.U16;
 import static io.jvhost.virtio.Layouts.U32;
 import static io.jvhost.virtio.Layouts.U64;

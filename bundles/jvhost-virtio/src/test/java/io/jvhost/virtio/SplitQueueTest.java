@@ -158,6 +158,44 @@ class SplitQueueTest {
     }
 
     @Test
+    void shouldHandTheFilledListOverAndReadTheNextChainIntoTheSpare() {
+        SplitQueue q = queue(false);
+        long buf = guest.allocate(4096, 8);
+        desc(0, buf, 16, F_NEXT, 1);
+        desc(1, buf + 16, 512, F_WRITE, 0);
+        makeAvailable(0);
+        assertEquals(DescriptorChain.OK, q.next(chain));
+        io.jvhost.memory.SgList spare = new io.jvhost.memory.SgList(8);
+        io.jvhost.memory.SgList taken = chain.takeList(spare);
+        assertEquals(2, taken.count(), "the chain's buffers, not a copy");
+        assertEquals(528, taken.totalBytes());
+        assertEquals(16, chain.readableBytes(), "the chain still describes what was taken");
+        makeAvailable(0);
+        assertEquals(DescriptorChain.OK, q.next(chain));
+        assertEquals(2, spare.count(), "the next chain went into the spare");
+        assertEquals(2, taken.count(), "and left the taken list alone");
+    }
+
+    @Test
+    void shouldSpillAChainLongerThanTheSpareAndRefuseToHandItOver() {
+        SplitQueue q = queue(false);
+        long buf = guest.allocate(4096, 8);
+        for (int i = 0; i < 5; i++) {
+            desc(i, buf + 64L * i, 64, i < 4 ? F_NEXT : F_WRITE, i + 1);
+        }
+        makeAvailable(0);
+        q.next(chain);
+        assertTrue(chain.takeList(new io.jvhost.memory.SgList(3)) != null);
+        makeAvailable(0);
+        assertEquals(DescriptorChain.OK, q.next(chain), "five buffers fit the chain though its spare holds three");
+        assertEquals(5, chain.count());
+        assertEquals(64 * 4, chain.readableBytes());
+        assertEquals(buf + 64 * 4, chain.segment(4).address() + chain.offset(4) - guest.at(FakeGuest.BASE, 1).address()
+                + FakeGuest.BASE, "the buffers in order across the spill");
+        assertEquals(null, chain.takeList(new io.jvhost.memory.SgList(3)), "a spilled chain is copied, not taken");
+    }
+
+    @Test
     void shouldRejectAnAvailableIndexThatJumpsPastTheRing() {
         SplitQueue q = queue(false);
         guest.u16(avail + 2, SIZE + 1);

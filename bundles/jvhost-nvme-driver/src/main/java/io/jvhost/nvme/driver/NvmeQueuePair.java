@@ -1,37 +1,39 @@
 package io.jvhost.nvme.driver;
 
-import io.jvhost.bdev.BdevIo;
+import io.jvhost.memory.SgList;
 
 /**
  * An I/O submission/completion queue pair owned by one thread (a reactor): every method is called on
  * that thread, completions are found by {@link #poll()} and reported through the callback given at
- * submission, exactly once. Data comes from and goes to the segments of a {@link BdevIo}; memory the
- * controller cannot reach directly is copied through the pair's own DMA buffers.
+ * submission, exactly once, with the caller's {@code request} object. Data comes from and goes to a
+ * scatter-gather list; memory the controller cannot reach directly is copied through the pair's own
+ * DMA buffers.
  */
 public interface NvmeQueuePair {
     /** Receives a finished command: its NVMe status (SCT << 8 | SC, 0 for success). */
     @FunctionalInterface
     interface Callback {
-        void completed(BdevIo io, int nvmeStatus);
+        void completed(Object request, int nvmeStatus);
     }
 
     /**
      * Reads {@code blocks} blocks at {@code lba} of namespace {@code nsid} into bytes
-     * {@code [dataOffset, dataOffset + blocks * blockSize)} of {@code io}'s segments. Returns false
-     * when the pair is out of entries or buffers right now (try again after a poll).
+     * {@code [dataOffset, dataOffset + blocks * blockSize)} of {@code data}. Returns false when the
+     * pair is out of entries or buffers right now (try again after a poll).
      */
-    boolean read(int nsid, long lba, int blocks, int blockSize, BdevIo io, long dataOffset, Callback callback);
-
-    /** Writes, as {@link #read} reads; {@code fua} forces the data to media before completion. */
-    boolean write(int nsid, long lba, int blocks, int blockSize, BdevIo io, long dataOffset, boolean fua,
+    boolean read(int nsid, long lba, int blocks, int blockSize, SgList data, long dataOffset, Object request,
             Callback callback);
 
-    boolean flush(int nsid, BdevIo io, Callback callback);
+    /** Writes, as {@link #read} reads; {@code fua} forces the data to media before completion. */
+    boolean write(int nsid, long lba, int blocks, int blockSize, SgList data, long dataOffset, boolean fua,
+            Object request, Callback callback);
 
-    boolean writeZeroes(int nsid, long lba, int blocks, BdevIo io, Callback callback);
+    boolean flush(int nsid, Object request, Callback callback);
+
+    boolean writeZeroes(int nsid, long lba, int blocks, Object request, Callback callback);
 
     /** Dataset Management with the deallocate attribute over one range. */
-    boolean deallocate(int nsid, long lba, int blocks, BdevIo io, Callback callback);
+    boolean deallocate(int nsid, long lba, int blocks, Object request, Callback callback);
 
     /** Reaps completions (and handles timeouts and controller resets); returns how many commands finished. */
     int poll();

@@ -5,7 +5,7 @@
  * system calls on the I/O path.
  */
 @Export
-@Version("2.0.0")
+@Version("3.0.0")
 package io.jvhost.nvme.driver;
 
 import org.osgi.annotation.bundle.Export;

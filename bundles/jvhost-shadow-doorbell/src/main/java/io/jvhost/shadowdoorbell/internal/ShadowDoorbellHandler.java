@@ -3,7 +3,7 @@ package io.jvhost.shadowdoorbell.internal;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.vhostnvme.spi.DoorbellBuffer;
 import io.jvhost.vhostnvme.spi.DoorbellBufferHandler;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import org.osgi.service.component.annotations.Component;
 
 /**

@@ -4,6 +4,7 @@ import static io.jvhost.vhostblk.internal.BlkSpec.*;
 
 import io.jvhost.bdev.IoChannel;
 import io.jvhost.bdev.IoType;
+import io.jvhost.memory.SgList;
 import io.jvhost.reactor.Reactor;
 import io.jvhost.vhostuser.DeviceQueue;
 import io.jvhost.vhostuser.QueueContext;
@@ -13,8 +14,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Serves one virtqueue of a virtio-blk device on its reactor: parses each descriptor chain into a
- * bdev request that points straight into guest memory (no copy), and completes it into the used
- * ring. Nothing here allocates per request.
+ * bdev request that reads the chain's own scatter-gather list in place (no copy of the list, none
+ * of the data), and completes it into the used ring. Nothing here allocates per request.
  */
 final class BlkQueue implements DeviceQueue {
     private final BlkDevice device;
@@ -90,7 +91,7 @@ final class BlkQueue implements DeviceQueue {
             return;
         }
         r.io.set(type, 0, 0, r);
-        long bytes = write ? addReadable(r, chain) : addWritable(r, chain);
+        long bytes = takeData(r, chain, write);
         long offsetBytes = sector * SECTOR;
         if (bytes < 0 || bytes == 0 || bytes % blockSize != 0 || offsetBytes % blockSize != 0 || sector < 0
                 || sector > Long.MAX_VALUE / SECTOR) {
@@ -102,6 +103,25 @@ final class BlkQueue implements DeviceQueue {
         }
         r.io.setRange(offsetBytes / blockSize, bytes / blockSize);
         submit(r, type);
+    }
+
+    /**
+     * Makes the request's data the chain's buffers in place: the request takes the chain's list
+     * (leaving its previous one for the next chain) and narrows it to the data, without the header
+     * and the status byte. A chain too long to be taken is copied into the request instead.
+     * Returns the data bytes, or -1 when they do not fit the request.
+     */
+    private static long takeData(BlkRequest r, DescriptorChain chain, boolean write) {
+        long from = write ? HEADER_BYTES : chain.readableBytes();
+        long bytes = write ? chain.readableBytes() - HEADER_BYTES : chain.writableBytes() - 1;
+        SgList taken = chain.takeList(r.sg);
+        if (taken == null) {
+            return write ? addReadable(r, chain) : addWritable(r, chain);
+        }
+        r.sg = taken;
+        taken.narrow(from, bytes);
+        r.io.useSegments(taken);
+        return bytes;
     }
 
     /** Adds the readable buffers after the header as data; -1 when they do not fit the request. */

@@ -1,15 +1,19 @@
 package io.jvhost.vhostblk.internal;
 
 import io.jvhost.bdev.BdevIo;
+import io.jvhost.memory.SgList;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
  * One in-flight virtio-blk request, preallocated per descriptor head: the bdev request, where the
  * status byte goes, and how many bytes the device wrote. Completes itself into the used ring.
+ * {@link #sg} is the list its data is read in place from: taken over from the descriptor chain,
+ * which keeps this request's previous list for the next chain.
  */
 final class BlkRequest implements BdevIo.Completion {
     final BdevIo io;
+    SgList sg;
     private final BlkQueue queue;
     int head;
     MemorySegment statusSegment;
@@ -20,6 +24,7 @@ final class BlkRequest implements BdevIo.Completion {
     BlkRequest(BlkQueue queue, int maxSegments) {
         this.queue = queue;
         this.io = new BdevIo(maxSegments);
+        this.sg = new SgList(maxSegments);
         io.context = this;
     }
 
@@ -28,6 +33,7 @@ final class BlkRequest implements BdevIo.Completion {
         statusSegment.set(ValueLayout.JAVA_BYTE, statusOffset, status);
         statusSegment = null;
         io.clearSegments();
+        sg.clear(); // no guest segment outlives the request
         busy = false;
         queue.finished(this, status == BlkSpec.S_OK ? writtenData + 1 : 1);
     }

@@ -2,7 +2,7 @@ package io.jvhost.vhostnvme.internal;
 
 import io.jvhost.vhostnvme.spi.DoorbellBuffer;
 import io.jvhost.vhostnvme.spi.DoorbellBufferHandler;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import java.util.function.Supplier;
 
 /**

@@ -6,7 +6,7 @@ import io.jvhost.posix.EventFd;
 import io.jvhost.reactor.CpuMask;
 import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostnvme.spi.DoorbellBuffer;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Consumer;
 import org.slf4j.Logger;

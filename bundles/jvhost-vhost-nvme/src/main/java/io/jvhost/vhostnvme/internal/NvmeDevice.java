@@ -16,7 +16,7 @@ import io.jvhost.vhostuser.QueueContext;
 import io.jvhost.vhostuser.VhostController;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.vhostnvme.spi.DoorbellBufferHandler;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;

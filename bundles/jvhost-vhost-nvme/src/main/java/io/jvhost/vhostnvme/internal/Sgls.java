@@ -2,7 +2,7 @@ package io.jvhost.vhostnvme.internal;
 
 import io.jvhost.bdev.BdevIo;
 import io.jvhost.nvme.Nvme;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

@@ -7,7 +7,7 @@ import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.Sqe;
 import io.jvhost.reactor.Poller;
 import io.jvhost.vhostnvme.spi.DoorbellBuffer;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

@@ -1,6 +1,6 @@
 package io.jvhost.vhostnvme.spi;
 
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**

@@ -41,7 +41,7 @@ public final class ControllerRegistry implements VhostControllers {
     /** Where sessions announce guest memory for zero-copy DMA; absent without the bdev layer. */
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
-    private volatile io.jvhost.bdev.MemoryRegistry memoryRegistry;
+    private volatile io.jvhost.memory.MemoryRegistry memoryRegistry;
 
     @Activate
     public ControllerRegistry(BundleContext context, @Reference ReactorGroup reactors) {

@@ -31,10 +31,10 @@ public final class Listener implements Runnable {
     private long[] completedBefore = new long[0];
     private final Coalescing coalescing = new Coalescing();
 
-    private final java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory;
+    private final java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory;
 
     private Listener(String controller, Path path, UnixSocket server, VhostUserDevice device, ReactorGroup reactors,
-            CpuMask cpumask, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory) {
+            CpuMask cpumask, java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory) {
         this.memory = memory;
         this.controller = controller;
         this.path = path;
@@ -60,7 +60,7 @@ public final class Listener implements Runnable {
     }
 
     public static Listener start(String controller, Path path, SocketOptions options, VhostUserDevice device,
-            ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.bdev.MemoryRegistry> memory) {
+            ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory) {
         UnixSocket server = UnixSocket.listen(path, 1);
         try {
             applyOwnership(path, options);

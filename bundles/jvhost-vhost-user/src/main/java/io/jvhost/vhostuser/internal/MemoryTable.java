@@ -6,11 +6,11 @@ import static io.jvhost.virtio.Layouts.U64;
 import static io.jvhost.vhostuser.internal.Protocol.ADD_MEM_REG;
 import static io.jvhost.vhostuser.internal.Protocol.REM_MEM_REG;
 
-import io.jvhost.bdev.MemoryRegistry;
+import io.jvhost.memory.MemoryRegistry;
 import io.jvhost.posix.Fd;
 import io.jvhost.posix.NativeException;
-import io.jvhost.virtio.GuestMemory;
-import io.jvhost.virtio.MemoryRegion;
+import io.jvhost.memory.GuestMemory;
+import io.jvhost.memory.MemoryRegion;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;

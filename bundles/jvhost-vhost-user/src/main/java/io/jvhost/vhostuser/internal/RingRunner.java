@@ -5,7 +5,7 @@ import io.jvhost.reactor.Reactor;
 import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.virtio.DeviceRing;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import io.jvhost.virtio.PackedQueue;
 import io.jvhost.virtio.SplitQueue;
 import io.jvhost.virtio.VirtioFeatures;

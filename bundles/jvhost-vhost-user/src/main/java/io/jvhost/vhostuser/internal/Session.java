@@ -6,13 +6,13 @@ import static io.jvhost.virtio.Layouts.U64;
 import static io.jvhost.vhostuser.internal.Payloads.expect;
 import static io.jvhost.vhostuser.internal.Protocol.*;
 
-import io.jvhost.bdev.MemoryRegistry;
+import io.jvhost.memory.MemoryRegistry;
 import io.jvhost.posix.Fd;
 import io.jvhost.posix.UnixSocket;
 import io.jvhost.reactor.CpuMask;
 import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.VhostUserDevice;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -7,7 +7,7 @@ import static io.jvhost.vhostuser.internal.Protocol.*;
 
 import io.jvhost.posix.EventFd;
 import io.jvhost.posix.Fd;
-import io.jvhost.virtio.GuestMemory;
+import io.jvhost.memory.GuestMemory;
 import io.jvhost.virtio.VirtioFeatures;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -160,7 +160,7 @@ class VhostUserConformanceTest {
 
     @Test
     void shouldRegisterGuestMemoryForDmaWhileTheSessionHasItAndWithdrawItWhenTheSessionEnds() throws Exception {
-        var registry = new io.jvhost.bdev.core.internal.MemoryRegistryImpl();
+        var registry = new io.jvhost.memory.internal.MemoryRegistryImpl();
         Path dmaSocket = dir.resolve("dma");
         try (VhostUserTarget t = VhostUserTarget.listen("dma", dmaSocket, SocketOptions.DEFAULT, new RecordingDevice(),
                 reactors, null, () -> registry)) {

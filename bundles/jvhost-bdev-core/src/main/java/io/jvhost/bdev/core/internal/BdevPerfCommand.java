@@ -27,7 +27,7 @@ public final class BdevPerfCommand {
     private ReactorGroup reactors;
 
     @Reference
-    private io.jvhost.bdev.MemoryRegistry memory;
+    private io.jvhost.memory.MemoryRegistry memory;
 
     @Descriptor("Run I/O against every bdev (or one with -b) and print IOPS, MiB/s and latency; "
             + "verify writes, reads back and compares, and fails on any miscompare")

@@ -51,10 +51,10 @@ final class PerfJob implements Poller, BdevIo.Completion {
     private int pass;
 
     /** The buffers' memory, announced to DMA-capable modules so that they need not copy. */
-    private final io.jvhost.bdev.MemoryRegistry.Registration registration;
+    private final io.jvhost.memory.MemoryRegistry.Registration registration;
 
     PerfJob(Bdev bdev, BdevDescriptor descriptor, Reactor reactor, Workload workload, int readPercent, int ioSize,
-            int depth, long durationNanos, io.jvhost.bdev.MemoryRegistry memory) {
+            int depth, long durationNanos, io.jvhost.memory.MemoryRegistry memory) {
         this.bdev = bdev;
         this.descriptor = descriptor;
         this.reactor = reactor;

@@ -62,8 +62,8 @@ final class NvmeChannel implements ModuleChannel, NvmeQueuePair.Callback {
 
     private boolean submitPart(BdevIo io, long lba, int blocks, long dataOffset) {
         return switch (io.type()) {
-            case READ -> qp.read(nsid, lba, blocks, blockSize, io, dataOffset, this);
-            case WRITE -> qp.write(nsid, lba, blocks, blockSize, io, dataOffset, false, this);
+            case READ -> qp.read(nsid, lba, blocks, blockSize, io.segments(), dataOffset, io, this);
+            case WRITE -> qp.write(nsid, lba, blocks, blockSize, io.segments(), dataOffset, false, io, this);
             case FLUSH -> qp.flush(nsid, io, this);
             case WRITE_ZEROES -> qp.writeZeroes(nsid, lba, blocks, io, this);
             case UNMAP -> qp.deallocate(nsid, lba, blocks, io, this);
@@ -101,7 +101,8 @@ final class NvmeChannel implements ModuleChannel, NvmeQueuePair.Callback {
     }
 
     @Override
-    public void completed(BdevIo io, int nvmeStatus) {
+    public void completed(Object request, int nvmeStatus) {
+        BdevIo io = (BdevIo) request;
         int s = io.moduleSlot;
         if ((s & SPLIT) == 0) {
             completer.complete(io, status(nvmeStatus));

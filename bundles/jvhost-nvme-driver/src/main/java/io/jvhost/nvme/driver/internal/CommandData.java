@@ -1,6 +1,6 @@
 package io.jvhost.nvme.driver.internal;
 
-import io.jvhost.bdev.BdevIo;
+import io.jvhost.memory.SgList;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -75,9 +75,9 @@ final class CommandData {
      * whole page. Returns how many, or 0 when some of the data is not registered or its pieces do not
      * line up as PRPs require (then the data is copied).
      */
-    int directEntries(BdevIo io, long offset, int bytes) {
-        int n = io.segmentCount();
-        int seg = seekSegment(io, offset);
+    int directEntries(SgList sg, long offset, int bytes) {
+        int n = sg.count();
+        int seg = seekSegment(sg, offset);
         long segStart = seekStart;
         int count = 0;
         long done = 0;
@@ -87,8 +87,8 @@ final class CommandData {
                 return 0;
             }
             long inSeg = offset + done - segStart;
-            long len = Math.min(bytes - done, io.segmentLength(seg) - inSeg);
-            long iova = registered.iova(io.segmentAddress(seg) + inSeg, len);
+            long len = Math.min(bytes - done, sg.length(seg) - inSeg);
+            long iova = registered.iova(sg.address(seg) + inSeg, len);
             if (iova < 0 || (count == 0 ? (iova & 3) != 0 : (iova & (PAGE - 1)) != 0 || (previousEnd & (PAGE - 1)) != 0)) {
                 return 0;
             }
@@ -101,7 +101,7 @@ final class CommandData {
             }
             previousEnd = end;
             done += len;
-            segStart += io.segmentLength(seg);
+            segStart += sg.length(seg);
             seg++;
         }
         return count;
@@ -153,10 +153,10 @@ final class CommandData {
      * Copies {@code bytes} of the request's data starting at {@code offset} to ({@code toDevice}) or
      * from command {@code cid}'s bounce pages. False when the request's segments hold fewer bytes.
      */
-    boolean copy(BdevIo io, long offset, int bytes, int cid, boolean toDevice) {
+    boolean copy(SgList sg, long offset, int bytes, int cid, boolean toDevice) {
         int base = cid * maxPagesPerCommand;
-        int n = io.segmentCount();
-        int seg = seekSegment(io, offset);
+        int n = sg.count();
+        int seg = seekSegment(sg, offset);
         long segStart = seekStart;
         long done = 0;
         MemorySegment b = bounce.memory();
@@ -165,18 +165,18 @@ final class CommandData {
                 return false;
             }
             long inSeg = offset + done - segStart;
-            long segLeft = io.segmentLength(seg) - inSeg;
+            long segLeft = sg.length(seg) - inSeg;
             long inPage = done & (PAGE - 1);
             long chunk = Math.min(Math.min(bytes - done, segLeft), PAGE - inPage);
             long bounceAt = (long) pages[base + (int) (done >>> 12)] * PAGE + inPage;
             if (toDevice) {
-                MemorySegment.copy(io.segment(seg), io.segmentOffset(seg) + inSeg, b, bounceAt, chunk);
+                MemorySegment.copy(sg.segment(seg), sg.offset(seg) + inSeg, b, bounceAt, chunk);
             } else {
-                MemorySegment.copy(b, bounceAt, io.segment(seg), io.segmentOffset(seg) + inSeg, chunk);
+                MemorySegment.copy(b, bounceAt, sg.segment(seg), sg.offset(seg) + inSeg, chunk);
             }
             done += chunk;
             if (chunk == segLeft) {
-                segStart += io.segmentLength(seg);
+                segStart += sg.length(seg);
                 seg++;
             }
         }
@@ -184,11 +184,11 @@ final class CommandData {
     }
 
     /** Index of the segment holding byte {@code offset} of the request's data (segment count when past the end). */
-    private int seekSegment(BdevIo io, long offset) {
+    private int seekSegment(SgList sg, long offset) {
         int seg = 0;
         long start = 0;
-        while (seg < io.segmentCount() && start + io.segmentLength(seg) <= offset) {
-            start += io.segmentLength(seg);
+        while (seg < sg.count() && start + sg.length(seg) <= offset) {
+            start += sg.length(seg);
             seg++;
         }
         seekStart = start;

@@ -1,6 +1,6 @@
 package io.jvhost.nvme.driver.internal;
 
-import io.jvhost.bdev.BdevIo;
+import io.jvhost.memory.SgList;
 import io.jvhost.nvme.Cqe;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.Sqe;
@@ -43,7 +43,8 @@ final class PcieQueuePair implements NvmeQueuePair {
     private final MemorySegment commands;
 
     // per command id
-    private final BdevIo[] ios;
+    private final Object[] requests;
+    private final SgList[] datas;
     private final Callback[] callbacks;
     private final long[] submitted;
     private final boolean[] reported;
@@ -67,7 +68,7 @@ final class PcieQueuePair implements NvmeQueuePair {
     private final java.util.ArrayDeque<FailedCommand> failedLater = new java.util.ArrayDeque<>();
 
     /** A request that arrived after the pair failed (rare path: allocating is fine). */
-    private record FailedCommand(BdevIo io, Callback callback) {
+    private record FailedCommand(Object request, Callback callback) {
     }
 
     PcieQueuePair(PcieController controller, int qid, int entries, DmaMemory dma, ControllerRegisters registers,
@@ -98,7 +99,8 @@ final class PcieQueuePair implements NvmeQueuePair {
             throw e;
         }
         this.commands = java.lang.foreign.Arena.ofAuto().allocate((long) ids * Nvme.SQE_BYTES, 64);
-        this.ios = new BdevIo[ids];
+        this.requests = new Object[ids];
+        this.datas = new SgList[ids];
         this.callbacks = new Callback[ids];
         this.submitted = new long[ids];
         this.reported = new boolean[ids];
@@ -140,42 +142,43 @@ final class PcieQueuePair implements NvmeQueuePair {
     }
 
     @Override
-    public boolean read(int nsid, long lba, int blocks, int blockSize, BdevIo io, long offset, Callback callback) {
-        return submit(Nvme.IO_READ, nsid, lba, blocks - 1, io, offset, blocks * blockSize, true, callback);
-    }
-
-    @Override
-    public boolean write(int nsid, long lba, int blocks, int blockSize, BdevIo io, long offset, boolean fua,
+    public boolean read(int nsid, long lba, int blocks, int blockSize, SgList sg, long offset, Object request,
             Callback callback) {
-        return submit(Nvme.IO_WRITE, nsid, lba, (blocks - 1) | (fua ? 1 << 30 : 0), io, offset, blocks * blockSize,
-                false, callback);
+        return submit(Nvme.IO_READ, nsid, lba, blocks - 1, sg, offset, blocks * blockSize, true, request, callback);
     }
 
     @Override
-    public boolean flush(int nsid, BdevIo io, Callback callback) {
-        return submit(Nvme.IO_FLUSH, nsid, 0, 0, io, 0, 0, false, callback);
+    public boolean write(int nsid, long lba, int blocks, int blockSize, SgList sg, long offset, boolean fua,
+            Object request, Callback callback) {
+        return submit(Nvme.IO_WRITE, nsid, lba, (blocks - 1) | (fua ? 1 << 30 : 0), sg, offset, blocks * blockSize,
+                false, request, callback);
     }
 
     @Override
-    public boolean writeZeroes(int nsid, long lba, int blocks, BdevIo io, Callback callback) {
-        return submit(Nvme.IO_WRITE_ZEROES, nsid, lba, blocks - 1, io, 0, 0, false, callback);
+    public boolean flush(int nsid, Object request, Callback callback) {
+        return submit(Nvme.IO_FLUSH, nsid, 0, 0, null, 0, 0, false, request, callback);
     }
 
     @Override
-    public boolean deallocate(int nsid, long lba, int blocks, BdevIo io, Callback callback) {
-        return submit(Nvme.IO_DATASET_MANAGEMENT, nsid, lba, blocks, io, 0, -1, false, callback);
+    public boolean writeZeroes(int nsid, long lba, int blocks, Object request, Callback callback) {
+        return submit(Nvme.IO_WRITE_ZEROES, nsid, lba, blocks - 1, null, 0, 0, false, request, callback);
+    }
+
+    @Override
+    public boolean deallocate(int nsid, long lba, int blocks, Object request, Callback callback) {
+        return submit(Nvme.IO_DATASET_MANAGEMENT, nsid, lba, blocks, null, 0, -1, false, request, callback);
     }
 
     /**
      * Builds the command in its id's slot and places it on the queue. {@code bytes} is the data
      * length; -1 marks Dataset Management, whose one range entry goes into a bounce page.
      */
-    private boolean submit(int opcode, int nsid, long lba, int cdw12, BdevIo io, long offset, int bytes, boolean read,
-            Callback callback) {
+    private boolean submit(int opcode, int nsid, long lba, int cdw12, SgList sg, long offset, int bytes, boolean read,
+            Object request, Callback callback) {
         int s = state;
         if (s != RUNNING) {
             if (s == FAILED || s == FAIL_REQUESTED) {
-                failLater(io, callback);
+                failLater(request, callback);
                 return true;
             }
             return false; // suspended for a reset: the caller retries later
@@ -185,7 +188,7 @@ final class PcieQueuePair implements NvmeQueuePair {
                     + maxTransfer + "-byte maximum transfer; split it");
         }
         // data in registered memory goes straight to the device; anything else through bounce pages
-        int direct = bytes > 0 ? data.directEntries(io, offset, bytes) : 0;
+        int direct = bytes > 0 ? data.directEntries(sg, offset, bytes) : 0;
         int need = direct > 0 || bytes == 0 ? 0 : bytes < 0 ? 1 : (bytes + PAGE - 1) / PAGE;
         if (freeCidCount == 0 || !data.hasPages(need)) {
             return false;
@@ -206,9 +209,9 @@ final class PcieQueuePair implements NvmeQueuePair {
                 directCommands++;
             } else {
                 copiedCommands++;
-                if (!read && !data.copy(io, offset, bytes, cid, true)) {
+                if (!read && !data.copy(sg, offset, bytes, cid, true)) {
                     releaseCommand(cid);
-                    failLater(io, callback);
+                    failLater(request, callback);
                     return true;
                 }
                 count = data.bounceEntries(cid);
@@ -218,7 +221,8 @@ final class PcieQueuePair implements NvmeQueuePair {
         }
         bounced[cid] = direct == 0;
         Sqe.write(commands, (long) cid * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
-        ios[cid] = io;
+        requests[cid] = request;
+        datas[cid] = sg;
         callbacks[cid] = callback;
         dataOffset[cid] = offset;
         dataBytes[cid] = Math.max(bytes, 0);
@@ -253,13 +257,14 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     private void releaseCommand(int cid) {
         data.releasePages(cid);
-        ios[cid] = null;
+        requests[cid] = null;
+        datas[cid] = null;
         callbacks[cid] = null;
         freeCids[freeCidCount++] = cid;
     }
 
-    private void failLater(BdevIo io, Callback callback) {
-        failedLater.add(new FailedCommand(io, callback));
+    private void failLater(Object request, Callback callback) {
+        failedLater.add(new FailedCommand(request, callback));
     }
 
     @Override
@@ -295,23 +300,23 @@ final class PcieQueuePair implements NvmeQueuePair {
     }
 
     private void finish(int cid, int status) {
-        if (cid >= ios.length || ios[cid] == null) {
+        if (cid >= requests.length || requests[cid] == null) {
             return; // not ours (a controller bug): nothing to complete
         }
-        BdevIo io = ios[cid];
+        Object request = requests[cid];
         Callback cb = callbacks[cid];
         if (status == Nvme.SUCCESS && readsData[cid] && dataBytes[cid] > 0 && bounced[cid]) {
-            data.copy(io, dataOffset[cid], dataBytes[cid], cid, false);
+            data.copy(datas[cid], dataOffset[cid], dataBytes[cid], cid, false);
         }
         outstanding--;
         releaseCommand(cid);
-        cb.completed(io, status);
+        cb.completed(request, status);
     }
 
     private void checkTimeouts() {
         long now = System.nanoTime();
-        for (int cid = 0; cid < ios.length; cid++) {
-            if (ios[cid] != null && !reported[cid] && now - submitted[cid] > timeoutNanos) {
+        for (int cid = 0; cid < requests.length; cid++) {
+            if (requests[cid] != null && !reported[cid] && now - submitted[cid] > timeoutNanos) {
                 reported[cid] = true;
                 controller.reportTimeout(qid, cid);
             }
@@ -320,8 +325,7 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     /** Called by the monitor: whether command {@code cid} submitted before {@code since} is still outstanding. */
     boolean stillOutstanding(int cid, long since) {
-        BdevIo io = ios[cid];
-        return io != null && submitted[cid] <= since;
+        return requests[cid] != null && submitted[cid] <= since;
     }
 
     private int drainFailed() {
@@ -331,7 +335,7 @@ final class PcieQueuePair implements NvmeQueuePair {
         int n = 0;
         FailedCommand f;
         while ((f = failedLater.poll()) != null) {
-            f.callback().completed(f.io(), STATUS_ABORTED);
+            f.callback().completed(f.request(), STATUS_ABORTED);
             n++;
         }
         return n;
@@ -349,8 +353,8 @@ final class PcieQueuePair implements NvmeQueuePair {
                 lastCqHead = 0;
                 phase = true;
                 long now = System.nanoTime();
-                for (int cid = 0; cid < ios.length; cid++) {
-                    if (ios[cid] != null) {
+                for (int cid = 0; cid < requests.length; cid++) {
+                    if (requests[cid] != null) {
                         submitted[cid] = now;
                         reported[cid] = false;
                         place(cid);
@@ -364,13 +368,13 @@ final class PcieQueuePair implements NvmeQueuePair {
             }
             case FAIL_REQUESTED -> {
                 int n = 0;
-                for (int cid = 0; cid < ios.length; cid++) {
-                    if (ios[cid] != null) {
-                        BdevIo io = ios[cid];
+                for (int cid = 0; cid < requests.length; cid++) {
+                    if (requests[cid] != null) {
+                        Object request = requests[cid];
                         Callback cb = callbacks[cid];
                         outstanding--;
                         releaseCommand(cid);
-                        cb.completed(io, STATUS_ABORTED);
+                        cb.completed(request, STATUS_ABORTED);
                         n++;
                     }
                 }

@@ -1,6 +1,6 @@
 package io.jvhost.nvme.driver.internal;
 
-import io.jvhost.bdev.MemoryListener;
+import io.jvhost.memory.MemoryListener;
 import io.jvhost.nvme.driver.AttachOptions;
 import io.jvhost.nvme.driver.NvmeController;
 import io.jvhost.nvme.driver.NvmeDriver;

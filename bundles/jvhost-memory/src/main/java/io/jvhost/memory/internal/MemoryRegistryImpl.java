@@ -1,7 +1,7 @@
-package io.jvhost.bdev.core.internal;
+package io.jvhost.memory.internal;
 
-import io.jvhost.bdev.MemoryListener;
-import io.jvhost.bdev.MemoryRegistry;
+import io.jvhost.memory.MemoryListener;
+import io.jvhost.memory.MemoryRegistry;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.jvhost.bdev;
+package io.jvhost.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;

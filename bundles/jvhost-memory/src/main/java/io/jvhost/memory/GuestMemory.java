@@ -1,4 +1,4 @@
-package io.jvhost.virtio;
+package io.jvhost.memory;
 
 import io.jvhost.posix.Fd;
 import io.jvhost.posix.Memory;

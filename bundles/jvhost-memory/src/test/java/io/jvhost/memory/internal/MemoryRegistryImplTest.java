@@ -1,10 +1,10 @@
-package io.jvhost.bdev.core.internal;
+package io.jvhost.memory.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvhost.bdev.MemoryListener;
-import io.jvhost.bdev.MemoryRegistry;
+import io.jvhost.memory.MemoryListener;
+import io.jvhost.memory.MemoryRegistry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.jvhost.virtio;
+package io.jvhost.memory;
 
 /**
  * One region of a front-end's memory table.
