@@ -17,7 +17,7 @@ JAVA=/mnt/jdk/bin/java
 HOME_DIR=/mnt/home
 LAUNCHER=$HOME_DIR/bundles/jvhost-launcher/target
 JAVA_OPTS="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xss2m -Xmx512m -XX:+UseParallelGC -XX:-UsePerfData -XX:ErrorFile=/tmp/hs_err_%p.log"
-jar_of() { ls "$HOME_DIR/bundles/$1/target/$1"-[0-9]*.jar | grep -v -- -tests.jar | head -n 1; }
+jar_of() { ls "$HOME_DIR"/bundles/"$1"/target/"$1"-[0-9]*.jar "$HOME_DIR"/tools/"$1"/target/"$1"-[0-9]*.jar 2>/dev/null | grep -v -- -tests.jar | head -n 1; }
 # The runtime, as ./jvhost starts it (busybox has no bash for the script itself). Every JVM runs on
 # vCPU 0 only: under multi-threaded TCG, code the JIT writes on one vCPU is now and then run stale on
 # another and the JVM crashes (seen with any bdev); one vCPU for the JVM avoids that, the other keeps

@@ -61,6 +61,11 @@ public class RuntimeIT {
             assertTrue(name + " installed", List.of(context.getBundles()).stream()
                     .anyMatch(b -> name.equals(b.getSymbolicName())));
         }
+        // the tools (front-end, benchmarks) serve no guest and stay out of the runtime image
+        for (String tool : List.of("io.jvhost.frontend", "io.jvhost.bench")) {
+            assertTrue(tool + " must not be in jvhost-all", List.of(context.getBundles()).stream()
+                    .noneMatch(b -> tool.equals(b.getSymbolicName())));
+        }
     }
 
     @Test

@@ -34,4 +34,12 @@ public final class BdevException extends RuntimeException implements io.jvhost.c
             case FAILED -> io.jvhost.config.MethodException.INTERNAL_ERROR;
         };
     }
+
+    /**
+     * This failure as the error of a config method, with its JSON-RPC code, naming the method and
+     * what it was working on: {@code "vhost_create_blk_controller: controller vhost.0: bdev X does not exist"}.
+     */
+    public io.jvhost.config.MethodException forMethod(io.jvhost.config.Params p, String subject) {
+        return new io.jvhost.config.MethodException(rpcCode(), p.method() + ": " + subject + ": " + getMessage(), this);
+    }
 }

@@ -56,17 +56,21 @@ public final class JvhostRuntime {
         return p.getProperty("jvhost.version", "unknown");
     }
 
-    /** Starts Felix with the options' feature (plus the console feature when a console is wanted). */
+    /** Starts Felix with the options' features (plus the console feature when a console is wanted). */
     public static JvhostRuntime start(LaunchOptions o, boolean console) throws StartupException {
         String version = version();
         List<String> locations;
         FeatureRepository features;
         try {
             features = FeatureRepository.load(o.home().resolve("features"), version);
-            locations = new ArrayList<>(features.resolve(o.feature()));
-            if (console) {
-                locations.addAll(features.resolve("jvhost-console"));
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+            for (String f : o.features()) {
+                wanted.addAll(features.resolve(f));
             }
+            if (console) {
+                wanted.addAll(features.resolve("jvhost-console"));
+            }
+            locations = new ArrayList<>(wanted);
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException(e.getMessage());
         }
@@ -134,7 +138,7 @@ public final class JvhostRuntime {
         props.put("org.ops4j.pax.logging.DefaultServiceLog.level", o.logLevel());
         props.put("jvhost.home", o.home().toAbsolutePath().toString());
         props.put("jvhost.version", version);
-        props.put("jvhost.feature", o.feature());
+        props.put("jvhost.feature", String.join(",", o.features()));
         props.put("jvhost.cpumask", o.cpumask());
         props.put("jvhost.idle", o.idle());
         props.put("jvhost.socket.dir", o.socketDir().toAbsolutePath().toString());

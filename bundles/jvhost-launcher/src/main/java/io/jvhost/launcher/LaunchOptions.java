@@ -13,8 +13,11 @@ import java.util.List;
  * a {@link UsageException} whose message is the one line the user sees.
  */
 public record LaunchOptions(Path home, Path config, String cpumask, String idle, List<String> commands,
-        String feature, Path deploy, Path socketDir, String rpcSocket, Console console, boolean exitAfterStart,
+        List<String> features, Path deploy, Path socketDir, String rpcSocket, Console console, boolean exitAfterStart,
         String logLevel) {
+
+    /** The feature that tool runs add: the benchmarks live outside every runtime feature. */
+    static final String BENCH_FEATURE = "jvhost-bench";
 
     /** Whether to run the interactive Gogo shell. */
     public enum Console { AUTO, ON, OFF }
@@ -43,7 +46,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
               -S DIR             directory for vhost-user sockets (default /var/tmp)
               -r PATH            JSON-RPC socket, SPDK's protocol (default /var/tmp/spdk.sock; none: off)
               -x "COMMANDS"      Gogo commands to run once started (';' separates several)
-              --feature NAME     feature to provision from features/ (default jvhost-all)
+              --feature NAME     feature to provision from features/ (default jvhost-all; repeat for more)
               --deploy DIR       directory watched for bundles to hot-install (default deploy/)
               --console | --headless   force or suppress the Gogo console (default: console on a terminal)
               --exit             stop after the config and commands ran (for scripted runs)
@@ -72,6 +75,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
     private static LaunchOptions tool(Path home, String[] args, int from, String command, java.util.Set<String> valued,
             java.util.Set<String> flags) throws UsageException {
         List<String> runtime = new ArrayList<>(List.of("--no-default-config", "-r", "none"));
+        boolean featureGiven = false;
         StringBuilder cmd = new StringBuilder(command);
         for (int i = from; i < args.length; i++) {
             if (valued.contains(args[i])) {
@@ -79,9 +83,14 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
             } else if (flags.contains(args[i])) {
                 cmd.append(' ').append(args[i]);
             } else {
+                featureGiven |= args[i].equals("--feature");
                 runtime.add(args[i]);
             }
         }
+        if (!featureGiven) {
+            runtime.addAll(List.of("--feature", "jvhost-all"));
+        }
+        runtime.addAll(List.of("--feature", BENCH_FEATURE));
         runtime.add("-x");
         runtime.add(cmd.toString());
         return parseOptions(home, runtime.toArray(new String[0]), true);
@@ -99,7 +108,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         String cpumask = "0x1";
         String idle = IdleStrategies.INTERRUPT;
         List<String> commands = new ArrayList<>();
-        String feature = "jvhost-all";
+        List<String> features = new ArrayList<>();
         Path deploy = home.resolve("deploy");
         Path socketDir = Path.of("/var/tmp");
         String rpcSocket = "/var/tmp/spdk.sock";
@@ -114,7 +123,12 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                 case "--cpumask", "-m" -> cpumask = value(args, ++i, a);
                 case "--idle" -> idle = value(args, ++i, a);
                 case "-x" -> commands.add(value(args, ++i, a));
-                case "--feature" -> feature = value(args, ++i, a);
+                case "--feature" -> {
+                    String f = value(args, ++i, a);
+                    if (!features.contains(f)) {
+                        features.add(f);
+                    }
+                }
                 case "--deploy" -> deploy = Path.of(value(args, ++i, a));
                 case "-S", "--socket-dir" -> socketDir = Path.of(value(args, ++i, a));
                 case "-r", "--rpc-socket" -> rpcSocket = value(args, ++i, a);
@@ -126,6 +140,9 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                 case "-h", "--help" -> throw new UsageException(USAGE);
                 default -> throw new UsageException("unknown option '" + a + "' (see jvhost --help)");
             }
+        }
+        if (features.isEmpty()) {
+            features.add("jvhost-all");
         }
         Path defaultFile = home.resolve("runtime-config").resolve("default.json");
         if (config == null && defaultConfig && Files.isReadable(defaultFile)) {
@@ -149,7 +166,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         if (!rpcSocket.equals("none") && !Files.isDirectory(Path.of(rpcSocket).toAbsolutePath().getParent())) {
             throw new UsageException("the directory of the JSON-RPC socket " + rpcSocket + " does not exist");
         }
-        return new LaunchOptions(home, config, cpumask, idle, List.copyOf(commands), feature, deploy, socketDir,
+        return new LaunchOptions(home, config, cpumask, idle, List.copyOf(commands), List.copyOf(features), deploy, socketDir,
                 rpcSocket.equals("none") ? rpcSocket : Path.of(rpcSocket).toAbsolutePath().toString(), console, exit,
                 logLevel);
     }

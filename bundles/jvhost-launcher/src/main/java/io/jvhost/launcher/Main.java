@@ -56,7 +56,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "jvhost-shutdown"));
         try {
             String message = runtime.awaitStartup(STARTUP_TIMEOUT_MILLIS);
-            out.println("jvhost ready: version " + JvhostRuntime.version() + ", feature " + options.feature()
+            out.println("jvhost ready: version " + JvhostRuntime.version() + ", feature " + String.join(",", options.features())
                     + ", cpumask " + options.cpumask() + ", " + message);
             out.flush();
         } catch (JvhostRuntime.StartupException e) {

@@ -57,6 +57,11 @@ final class Libc {
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
+    /** A fresh errno capture segment, for an object that keeps its own instead of this thread's. */
+    static MemorySegment newState(Arena arena) {
+        return arena.allocate(STATE_LAYOUT);
+    }
+
     /** This thread's errno capture segment. */
     static MemorySegment state() {
         return STATE.get();

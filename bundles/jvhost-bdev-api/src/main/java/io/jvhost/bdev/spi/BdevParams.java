@@ -47,4 +47,19 @@ public final class BdevParams {
     public static String name(Params p, ModuleBdevs bdevs) {
         return p.has("name") ? p.string("name") : bdevs.nextName();
     }
+
+    /** The params of a Gogo create command that gives a size in MiB: {name, block_size, num_blocks}. */
+    public static Params sizedInMiB(String command, String name, long sizeMiB, int blockSize) {
+        return new Params(command, java.util.Map.of("name", name, "block_size", (long) blockSize,
+                "num_blocks", sizeMiB * 1048576 / blockSize));
+    }
+
+    /** The start of a size-defined bdev's saved create call: {name, num_blocks, block_size}. */
+    public static java.util.Map<String, Object> sizeConfig(String name, long blocks, int blockSize) {
+        java.util.Map<String, Object> config = new java.util.LinkedHashMap<>();
+        config.put("name", name);
+        config.put("num_blocks", blocks);
+        config.put("block_size", blockSize);
+        return config;
+    }
 }

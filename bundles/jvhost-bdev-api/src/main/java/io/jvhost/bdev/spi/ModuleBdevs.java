@@ -69,6 +69,26 @@ public final class ModuleBdevs {
         }
     }
 
+    /**
+     * {@link #create} for a module whose config map is this one bdev's create call: the bdev's uuid
+     * is added to it, so a saved and replayed config keeps the bdev's identity. Returns the name.
+     */
+    public String createRecordingUuid(BdevSpec spec, BdevBackend backend) {
+        Bdev b = create(spec, backend);
+        spec.config().put("uuid", b.uuid().toString());
+        return spec.name();
+    }
+
+    /** {@code bdev_<module>_delete {name}}, the delete method every module offers, returning true. */
+    public io.jvhost.config.ConfigMethod deleteMethod() {
+        return io.jvhost.config.MethodRegistrations.method("bdev_" + module + "_delete",
+                "Delete " + (module.matches("[aeio].*") ? "an " : "a ") + module + " bdev: {name}", p -> {
+                    p.allowOnly(Set.of("name"));
+                    delete(p.string("name"));
+                    return true;
+                });
+    }
+
     /** Deletes one of this module's bdevs; refuses when it is open or belongs to another module. */
     public void delete(String name) {
         if (!names.contains(name)) {

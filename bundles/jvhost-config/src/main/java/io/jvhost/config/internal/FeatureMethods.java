@@ -26,8 +26,7 @@ import org.osgi.service.component.annotations.Reference;
 public final class FeatureMethods {
     private final Supplier<List<Map<String, Object>>> list;
     private final Function<String, List<String>> install;
-    private final MethodRegistrations methods;
-    private final io.jvhost.config.GogoCommands commands;
+    private final io.jvhost.config.BundleCommands commands;
 
     @Activate
     public FeatureMethods(BundleContext context,
@@ -35,7 +34,8 @@ public final class FeatureMethods {
             @Reference(target = "(jvhost.features=install)") Function<String, List<String>> install) {
         this.list = list;
         this.install = install;
-        this.methods = MethodRegistrations.register(context,
+        this.commands = io.jvhost.config.BundleCommands.register(context, "jvhost", this,
+                io.jvhost.config.BundleCommands.gogo("feature-install"),
                 MethodRegistrations.method("framework_get_features",
                         "List the features (bundle sets) of features/ and whether each is installed", p -> {
                             p.allowOnly(Set.of());
@@ -44,13 +44,11 @@ public final class FeatureMethods {
                 MethodRegistrations.method("framework_install_feature",
                         "Install and start a feature's missing bundles: {name}; returns the bundles started",
                         this::installFeature));
-        this.commands = io.jvhost.config.GogoCommands.register(context, "jvhost", this, "feature-install");
     }
 
     @Deactivate
     void deactivate() {
         commands.close();
-        methods.close();
     }
 
     Object installFeature(Params p) {

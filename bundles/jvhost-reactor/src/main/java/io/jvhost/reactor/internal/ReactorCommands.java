@@ -11,7 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /** Gogo commands in scope {@code reactor}. */
 @Component(service = ReactorCommands.class, property = {"osgi.command.scope=reactor",
-    "osgi.command.function=list", "osgi.command.function=bench"})
+    "osgi.command.function=list"})
 public final class ReactorCommands {
     private static final long SAMPLE_MILLIS = 200;
 
@@ -34,16 +34,5 @@ public final class ReactorCommands {
                     window.busyPercent(), now.passes(), now.sleeps(), String.join(",", r.pollerNames())));
         }
         return sb.toString();
-    }
-
-    @Descriptor("Measure message round trip between two reactors and the CPU an idle interrupt-mode reactor uses")
-    public String bench(
-            @Descriptor("seconds per measurement") int seconds) throws Exception {
-        return ReactorBenchmark.run(seconds).report();
-    }
-
-    @Descriptor("Measure reactor round trip and idle CPU, 2 seconds each")
-    public String bench() throws Exception {
-        return bench(2);
     }
 }

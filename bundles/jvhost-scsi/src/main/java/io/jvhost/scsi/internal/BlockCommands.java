@@ -5,16 +5,16 @@ import static io.jvhost.scsi.internal.Scsi.*;
 import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.IoType;
 import io.jvhost.scsi.ScsiTask;
-import java.lang.foreign.MemorySegment;
 
 /**
  * The SBC-3 commands that reach the bdev: READ/WRITE 6/10/12/16 straight from and into the
- * initiator's buffers, SYNCHRONIZE CACHE, UNMAP, WRITE SAME and COMPARE AND WRITE. Commands that need
- * several bdev requests are small state machines driven by {@link #ioDone}; each ends exactly once.
+ * initiator's buffers, SYNCHRONIZE CACHE and UNMAP here, WRITE SAME ({@link WriteSame}) and COMPARE
+ * AND WRITE ({@link CompareAndWrite}) beside. Commands that need several bdev requests are small
+ * state machines whose steps {@link #ioDone} drives; each ends exactly once.
  */
 final class BlockCommands {
-    // steps
-    private static final int DATA = 1, DATA_THEN_FLUSH = 2, FLUSH = 3, UNMAP_NEXT = 4, SAME_ONCE = 5,
+    /** The step a task is at ({@link TaskState#step}), for every block command. */
+    static final int DATA = 1, DATA_THEN_FLUSH = 2, FLUSH = 3, UNMAP_NEXT = 4, SAME_ONCE = 5,
             SAME_PATTERN = 6, CAW_READ = 7, CAW_WRITE = 8, CAW_FLUSH = 9;
 
     private BlockCommands() {
@@ -159,131 +159,6 @@ final class BlockCommands {
         Commands.good(s);
     }
 
-    static void writeSame(LunChannel lc, TaskState s) {
-        ScsiTask t = s.task;
-        byte[] cdb = t.cdb;
-        Lun lun = lc.lun;
-        boolean desc = lun.descriptorSense;
-        boolean ten = s.opcode() == WRITE_SAME_10;
-        long lba = ten ? be(cdb, 2, 4) : be(cdb, 2, 8);
-        long blocks = ten ? be(cdb, 7, 2) : be(cdb, 10, 4);
-        boolean unmapBit = (cdb[1] & 0x08) != 0;
-        boolean noDataOut = !ten && (cdb[1] & 0x01) != 0;
-        if ((cdb[1] & 0x10) != 0 || blocks == 0 || blocks > Inquiry.MAX_WRITE_SAME_BLOCKS) {
-            // ANCHOR, or 0 blocks (WSNZ) or more than the Block Limits page allows
-            Commands.fail(s, desc, ILLEGAL_REQUEST, INVALID_FIELD_IN_CDB);
-            return;
-        }
-        if (!inRange(lun, lba, blocks)) {
-            Commands.fail(s, desc, ILLEGAL_REQUEST, LBA_OUT_OF_RANGE);
-            return;
-        }
-        int bs = lun.blockSize;
-        if (!noDataOut && (t.direction() != ScsiTask.Direction.TO_DEVICE || t.dataBytes() < bs)) {
-            Commands.fail(s, desc, ILLEGAL_REQUEST, INVALID_FIELD_IN_CDB);
-            return;
-        }
-        if (!noDataOut) {
-            t.setTransferred(bs);
-        }
-        s.lba = lba;
-        s.blocks = blocks;
-        s.done = 0;
-        boolean zero = noDataOut || DataBuffer.isZero(t, 0, bs);
-        if (zero && (lun.supportsWriteZeroes || unmapBit && lun.supportsUnmap)) {
-            // unmapped blocks read back as zeroes (LBPRZ), so either request leaves zeroes behind
-            IoType type = unmapBit && lun.supportsUnmap ? IoType.UNMAP : IoType.WRITE_ZEROES;
-            s.step = SAME_ONCE;
-            t.io.set(type, lba, blocks, lc);
-            lc.submit(s);
-            return;
-        }
-        s.step = SAME_PATTERN;
-        if (lc.acquireScratch(s)) {
-            startPattern(lc, s);
-        }
-    }
-
-    /** Fills the scratch buffer with the block to repeat, then writes it chunk by chunk. */
-    private static void startPattern(LunChannel lc, TaskState s) {
-        ScsiTask t = s.task;
-        int bs = lc.lun.blockSize;
-        MemorySegment scratch = lc.scratch();
-        boolean noDataOut = s.opcode() == WRITE_SAME_16 && (t.cdb[1] & 0x01) != 0;
-        if (noDataOut) {
-            scratch.asSlice(0, bs).fill((byte) 0);
-        } else {
-            long copied = 0;
-            for (int i = 0; i < t.segmentCount() && copied < bs; i++) {
-                long n = Math.min(t.segmentLength(i), bs - copied);
-                MemorySegment.copy(t.segment(i), t.segmentOffset(i), scratch, copied, n);
-                copied += n;
-            }
-        }
-        long chunkBlocks = Math.max(1, LunChannel.SCRATCH_BYTES / bs);
-        for (long k = 1; k < chunkBlocks; k++) {
-            MemorySegment.copy(scratch, 0, scratch, k * bs, bs);
-        }
-        patternNext(lc, s);
-    }
-
-    private static void patternNext(LunChannel lc, TaskState s) {
-        int bs = lc.lun.blockSize;
-        long chunkBlocks = Math.max(1, LunChannel.SCRATCH_BYTES / bs);
-        long n = Math.min(chunkBlocks, s.blocks - s.done);
-        BdevIo io = s.task.io;
-        io.set(IoType.WRITE, s.lba + s.done, n, lc);
-        io.addSegment(lc.scratch(), 0, n * bs);
-        s.done += n;
-        lc.submit(s);
-    }
-
-    static void compareAndWrite(LunChannel lc, TaskState s) {
-        ScsiTask t = s.task;
-        byte[] cdb = t.cdb;
-        Lun lun = lc.lun;
-        boolean desc = lun.descriptorSense;
-        long lba = be(cdb, 2, 8);
-        int blocks = cdb[13] & 0xFF;
-        if (blocks > Inquiry.maxCompareAndWriteBlocks(lun)) {
-            Commands.fail(s, desc, ILLEGAL_REQUEST, INVALID_FIELD_IN_CDB);
-            return;
-        }
-        if (!inRange(lun, lba, blocks)) {
-            Commands.fail(s, desc, ILLEGAL_REQUEST, LBA_OUT_OF_RANGE);
-            return;
-        }
-        if (blocks == 0) {
-            Commands.good(s);
-            return;
-        }
-        long bytes = (long) blocks * lun.blockSize;
-        if (t.direction() != ScsiTask.Direction.TO_DEVICE || t.dataBytes() < 2 * bytes) {
-            Commands.fail(s, desc, ILLEGAL_REQUEST, INVALID_FIELD_IN_CDB);
-            return;
-        }
-        // read, compare and write must not interleave with another COMPARE AND WRITE of this LU
-        if (!lun.compareAndWriteLock.compareAndSet(false, true)) {
-            s.task.setStatus(ScsiTask.BUSY, 0);
-            s.target.finish(s);
-            return;
-        }
-        s.lba = lba;
-        s.blocks = blocks;
-        s.fua = (cdb[1] & 0x08) != 0;
-        s.step = CAW_READ;
-        if (lc.acquireScratch(s)) {
-            startCompare(lc, s);
-        }
-    }
-
-    private static void startCompare(LunChannel lc, TaskState s) {
-        BdevIo io = s.task.io;
-        io.set(IoType.READ, s.lba, s.blocks, lc);
-        io.addSegment(lc.scratch(), 0, s.blocks * lc.lun.blockSize);
-        lc.submit(s);
-    }
-
     /** A task that waited for the scratch buffer got it. */
     static void resume(LunChannel lc, TaskState s) {
         if (s.killed != 0) {
@@ -292,16 +167,15 @@ final class BlockCommands {
             return;
         }
         if (s.step == SAME_PATTERN) {
-            startPattern(lc, s);
+            WriteSame.start(lc, s);
         } else {
-            startCompare(lc, s);
+            CompareAndWrite.start(lc, s);
         }
     }
 
     /** A bdev request of task {@code s} completed with {@code status}: the next step, or the end. */
     static void ioDone(LunChannel lc, TaskState s, int status) {
         ScsiTask t = s.task;
-        Lun lun = lc.lun;
         t.io.clearSegments();
         boolean holdsScratch = s.step == SAME_PATTERN || s.step == CAW_READ;
         if (s.killed != 0) {
@@ -331,53 +205,16 @@ final class BlockCommands {
             }
             case FLUSH, SAME_ONCE -> Commands.good(s);
             case UNMAP_NEXT -> unmapNext(lc, s);
-            case SAME_PATTERN -> {
-                if (s.done < s.blocks) {
-                    patternNext(lc, s);
-                } else {
-                    lc.releaseScratch();
-                    Commands.good(s);
-                }
-            }
-            case CAW_READ -> {
-                long bytes = s.blocks * lun.blockSize;
-                long at = DataBuffer.mismatch(t, 0, lc.scratch(), bytes);
-                lc.releaseScratch();
-                if (at >= 0) {
-                    lun.compareAndWriteLock.set(false);
-                    t.setTransferred(2 * bytes);
-                    Sense.check(t, lun.descriptorSense, Scsi.MISCOMPARE, MISCOMPARE_DURING_VERIFY, at);
-                    s.target.finish(s);
-                    return;
-                }
-                s.step = CAW_WRITE;
-                t.io.set(IoType.WRITE, s.lba, s.blocks, lc);
-                DataBuffer.addRange(t, t.io, bytes, bytes);
-                lc.submit(s);
-            }
-            case CAW_WRITE -> {
-                t.setTransferred(2 * s.blocks * lun.blockSize);
-                if ((s.fua || !lun.writeCache) && lun.supportsFlush) {
-                    s.step = CAW_FLUSH;
-                    t.io.set(IoType.FLUSH, 0, 0, lc);
-                    lc.submit(s);
-                } else {
-                    lun.compareAndWriteLock.set(false);
-                    Commands.good(s);
-                }
-            }
-            case CAW_FLUSH -> {
-                lun.compareAndWriteLock.set(false);
-                Commands.good(s);
-            }
+            case SAME_PATTERN -> WriteSame.chunkDone(lc, s);
+            case CAW_READ -> CompareAndWrite.readDone(lc, s);
+            case CAW_WRITE -> CompareAndWrite.writeDone(lc, s);
+            case CAW_FLUSH -> CompareAndWrite.end(lc, s);
             default -> throw new IllegalStateException("task step " + s.step);
         }
     }
 
     private static void endKilled(LunChannel lc, TaskState s) {
-        if (s.step == CAW_READ || s.step == CAW_WRITE || s.step == CAW_FLUSH) {
-            lc.lun.compareAndWriteLock.set(false);
-        }
+        CompareAndWrite.unlockIfHeld(lc, s);
         s.task.setStatus(ScsiTask.GOOD, 0);
         s.target.finish(s);
     }
@@ -385,9 +222,7 @@ final class BlockCommands {
     /** Maps a bdev failure to the sense a disk would return. */
     private static void failIo(LunChannel lc, TaskState s, int status) {
         Lun lun = lc.lun;
-        if (s.step == CAW_READ || s.step == CAW_WRITE || s.step == CAW_FLUSH) {
-            lun.compareAndWriteLock.set(false);
-        }
+        CompareAndWrite.unlockIfHeld(lc, s);
         boolean desc = lun.descriptorSense;
         boolean reading = s.task.io.type() == IoType.READ;
         switch (status) {

@@ -49,8 +49,8 @@ final class Commands {
             case READ_6, READ_10, READ_12, READ_16, WRITE_6, WRITE_10, WRITE_12, WRITE_16 -> BlockCommands.readWrite(lc, s);
             case SYNCHRONIZE_CACHE_10, SYNCHRONIZE_CACHE_16 -> BlockCommands.synchronizeCache(lc, s);
             case UNMAP -> BlockCommands.unmap(lc, s);
-            case WRITE_SAME_10, WRITE_SAME_16 -> BlockCommands.writeSame(lc, s);
-            case COMPARE_AND_WRITE -> BlockCommands.compareAndWrite(lc, s);
+            case WRITE_SAME_10, WRITE_SAME_16 -> WriteSame.execute(lc, s);
+            case COMPARE_AND_WRITE -> CompareAndWrite.execute(lc, s);
             case MODE_SENSE_6, MODE_SENSE_10 -> ModePages.sense(s, lun);
             case MODE_SELECT_6, MODE_SELECT_10 -> ModePages.select(s, lun);
             case REPORT_LUNS -> reportLuns(s);

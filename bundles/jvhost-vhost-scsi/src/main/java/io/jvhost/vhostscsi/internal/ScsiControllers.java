@@ -1,17 +1,16 @@
 package io.jvhost.vhostscsi.internal;
 
 import io.jvhost.bdev.BdevException;
+import io.jvhost.config.BundleCommands;
 import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
 import io.jvhost.config.SubsystemConfig;
 import io.jvhost.scsi.ScsiTarget;
 import io.jvhost.scsi.ScsiTargetFactory;
-import io.jvhost.vhostuser.ControllerSpec;
+import io.jvhost.vhostuser.OwnedControllers;
 import io.jvhost.vhostuser.SocketOptions;
 import io.jvhost.vhostuser.VhostControllers;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,22 +42,17 @@ public final class ScsiControllers implements SubsystemConfig {
         CREATE_PARAMS = Set.copyOf(s);
     }
 
-    private final VhostControllers controllers;
     private final ScsiTargetFactory targets;
-    /** This bundle's controllers and the params that created them, in creation order. */
-    private final Map<String, Created> mine = Collections.synchronizedMap(new LinkedHashMap<>());
-    private final MethodRegistrations methods;
-    private final io.jvhost.config.GogoCommands commands;
-
-    private record Created(ScsiDevice device, Map<String, Object> params) {
-    }
+    private final OwnedControllers<ScsiDevice> mine;
+    private final BundleCommands commands;
 
     @Activate
     public ScsiControllers(BundleContext context, @Reference VhostControllers controllers,
             @Reference ScsiTargetFactory targets) {
-        this.controllers = controllers;
         this.targets = targets;
-        this.methods = context == null ? null : MethodRegistrations.register(context,
+        this.mine = new OwnedControllers<>(controllers, TYPE, "vhost_create_scsi_controller", ScsiDevice::close);
+        this.commands = BundleCommands.register(context, "vhost", this, BundleCommands.gogo("create-scsi",
+                "scsi-add-target", "scsi-remove-target", "scsi-add-lun", "scsi-remove-lun"),
                 MethodRegistrations.method("vhost_create_scsi_controller",
                         "Create a vhost-user-scsi controller with no targets: {ctrlr, cpumask?, num_queues?, socket_mode?,"
                                 + " socket_owner?, socket_group?}", this::create),
@@ -73,50 +67,33 @@ public final class ScsiControllers implements SubsystemConfig {
                 MethodRegistrations.method("vhost_scsi_controller_remove_lun",
                         "Detach a LUN once its commands finished (LUN 0 removes the target): {ctrlr, scsi_target_num,"
                                 + " lun}", this::removeLun));
-        this.commands = context == null ? null : io.jvhost.config.GogoCommands.register(context, "vhost", this,
-                "create-scsi", "scsi-add-target", "scsi-remove-target", "scsi-add-lun", "scsi-remove-lun");
     }
 
     @Deactivate
     void deactivate() {
-        List<String> names;
-        if (methods != null) {
-            methods.close();
-            commands.close();
-        }
-        synchronized (mine) {
-            names = List.copyOf(mine.keySet());
-        }
-        controllers.deleteAll(names);
+        commands.close();
+        mine.deleteAll();
     }
 
     /** {@code vhost_create_scsi_controller}: returns true as SPDK does. */
     Object create(Params p) {
         p.allowOnly(CREATE_PARAMS);
-        String name = p.string("ctrlr");
-        int queues = (int) p.integer("num_queues", DEFAULT_QUEUES, 1, 254);
-        ScsiDevice device = new ScsiDevice(name, targets, queues);
-        Map<String, Object> params = new LinkedHashMap<>(p.asMap());
-        controllers.create(new ControllerSpec(name, TYPE, device, ControllerSpec.cpumask(p), SocketOptions.from(p),
-                () -> Map.of("scsi", device.describeTargets()), params, () -> {
-                    mine.remove(name);
-                    device.close();
-                }));
-        mine.put(name, new Created(device, params));
+        ScsiDevice device = new ScsiDevice(p.string("ctrlr"), targets,
+                (int) p.integer("num_queues", DEFAULT_QUEUES, 1, 254));
+        mine.create(p, device, () -> Map.of("scsi", device.describeTargets()));
         return true;
     }
 
     /** {@code vhost_scsi_controller_add_target}: returns the target number. */
     Object addTarget(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num", "bdev_name"));
-        ScsiDevice device = device(p);
+        ScsiDevice device = mine.device(p);
         int num = (int) p.integerIn("scsi_target_num", -1, VirtioScsi.MAX_TARGETS - 1);
         String bdev = p.string("bdev_name");
         try {
             return device.addTarget(num, bdev);
         } catch (BdevException e) {
-            throw new MethodException(e.rpcCode(), p.method() + ": controller " + p.string("ctrlr") + ": "
-                    + e.getMessage(), e);
+            throw e.forMethod(p, "controller " + p.string("ctrlr"));
         } catch (IllegalStateException e) {
             throw MethodException.exists(p.method() + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -127,7 +104,7 @@ public final class ScsiControllers implements SubsystemConfig {
     /** {@code vhost_scsi_controller_remove_target}: returns true. */
     Object removeTarget(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num"));
-        ScsiDevice device = device(p);
+        ScsiDevice device = mine.device(p);
         int num = (int) p.integerIn("scsi_target_num", 0, VirtioScsi.MAX_TARGETS - 1);
         if (!device.removeTarget(num)) {
             throw MethodException.noDevice(p.method() + ": controller " + p.string("ctrlr") + " has no target " + num);
@@ -138,15 +115,14 @@ public final class ScsiControllers implements SubsystemConfig {
     /** {@code vhost_scsi_controller_add_lun} (jvhost's own: SPDK's targets have LUN 0 only): returns true. */
     Object addLun(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num", "lun", "bdev_name"));
-        ScsiDevice device = device(p);
+        ScsiDevice device = mine.device(p);
         int num = (int) p.integerIn("scsi_target_num", 0, VirtioScsi.MAX_TARGETS - 1);
         int lun = (int) p.integerIn("lun", 1, ScsiTarget.MAX_LUN);
         try {
             device.addLun(num, lun, p.string("bdev_name"));
             return true;
         } catch (BdevException e) {
-            throw new MethodException(e.rpcCode(), p.method() + ": controller " + p.string("ctrlr") + ": "
-                    + e.getMessage(), e);
+            throw e.forMethod(p, "controller " + p.string("ctrlr"));
         } catch (java.util.NoSuchElementException e) {
             throw MethodException.noDevice(p.method() + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -160,7 +136,7 @@ public final class ScsiControllers implements SubsystemConfig {
     /** {@code vhost_scsi_controller_remove_lun}: returns true. */
     Object removeLun(Params p) {
         p.allowOnly(Set.of("ctrlr", "scsi_target_num", "lun"));
-        ScsiDevice device = device(p);
+        ScsiDevice device = mine.device(p);
         int num = (int) p.integerIn("scsi_target_num", 0, VirtioScsi.MAX_TARGETS - 1);
         int lun = (int) p.integerIn("lun", 0, ScsiTarget.MAX_LUN);
         try {
@@ -171,16 +147,6 @@ public final class ScsiControllers implements SubsystemConfig {
             throw MethodException.noDevice(p.method() + ": " + e.getMessage());
         }
         return true;
-    }
-
-    private ScsiDevice device(Params p) {
-        String name = p.string("ctrlr");
-        Created c = mine.get(name);
-        if (c == null) {
-            throw MethodException.noDevice(p.method() + ": no vhost-scsi controller named " + name
-                    + " (vhost_get_controllers lists them)");
-        }
-        return c.device();
     }
 
     @Override
@@ -195,47 +161,42 @@ public final class ScsiControllers implements SubsystemConfig {
 
     @Override
     public List<Map<String, Object>> config() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        List<Map.Entry<String, Created>> all;
-        synchronized (mine) {
-            all = new ArrayList<>(mine.entrySet());
-        }
-        for (Map.Entry<String, Created> e : all) {
-            out.add(SubsystemConfig.call("vhost_create_scsi_controller", e.getValue().params()));
-            controllers.find(e.getKey()).map(io.jvhost.vhostuser.VhostController::coalescingConfig).ifPresent(out::add);
-            ScsiTarget[] t = e.getValue().device().targets();
-            for (int i = 0; i < t.length; i++) {
-                if (t[i] == null) {
-                    continue;
+        return mine.config(ScsiControllers::targetCalls);
+    }
+
+    /** add_target (LUN 0) and add_lun calls that rebuild a controller's targets. */
+    private static void targetCalls(String controller, ScsiDevice device, List<Map<String, Object>> out) {
+        ScsiTarget[] t = device.targets();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] == null) {
+                continue;
+            }
+            for (ScsiTarget.LunInfo lun : t[i].luns()) {
+                Map<String, Object> params = new LinkedHashMap<>();
+                params.put("ctrlr", controller);
+                params.put("scsi_target_num", i);
+                if (lun.lun() != 0) {
+                    params.put("lun", lun.lun());
                 }
-                for (ScsiTarget.LunInfo lun : t[i].luns()) {
-                    Map<String, Object> params = new LinkedHashMap<>();
-                    params.put("ctrlr", e.getKey());
-                    params.put("scsi_target_num", i);
-                    if (lun.lun() != 0) {
-                        params.put("lun", lun.lun());
-                    }
-                    params.put("bdev_name", lun.bdev());
-                    // luns() lists LUN 0 first, and a target without LUN 0 does not exist
-                    out.add(SubsystemConfig.call(lun.lun() == 0 ? "vhost_scsi_controller_add_target" : "vhost_scsi_controller_add_lun",
-                            params));
-                }
+                params.put("bdev_name", lun.bdev());
+                // luns() lists LUN 0 first, and a target without LUN 0 does not exist
+                out.add(SubsystemConfig.call(lun.lun() == 0 ? "vhost_scsi_controller_add_target" : "vhost_scsi_controller_add_lun",
+                        params));
             }
         }
-        return out;
     }
 
     @Descriptor("Create a vhost-user-scsi controller with no targets; the socket is NAME in the socket directory")
     public String createScsi(@Descriptor("controller name") String name) {
         create(new Params("vhost:create-scsi", Map.of("ctrlr", name)));
-        return "controller " + name + " listening on " + controllers.socketDirectory().resolve(name);
+        return mine.listening(name);
     }
 
     @Descriptor("Create a vhost-user-scsi controller whose queues run on the reactors of CPUMASK")
     public String createScsi(@Descriptor("controller name") String name,
             @Descriptor("cpumask, e.g. 0x1 or 0-1") String cpumask) {
         create(new Params("vhost:create-scsi", Map.of("ctrlr", name, "cpumask", cpumask)));
-        return "controller " + name + " listening on " + controllers.socketDirectory().resolve(name);
+        return mine.listening(name);
     }
 
     @Descriptor("Attach a bdev as LUN 0 of a target of a vhost-scsi controller (a running guest sees a new disk)")

@@ -6,6 +6,7 @@ import io.jvhost.bdev.IoType;
 import io.jvhost.bdev.spi.BdevParams;
 import io.jvhost.bdev.spi.BdevSpec;
 import io.jvhost.bdev.spi.ModuleBdevs;
+import io.jvhost.config.BundleCommands;
 import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
@@ -30,8 +31,7 @@ public final class AioModule {
     private static final Logger LOG = LoggerFactory.getLogger(AioModule.class);
     private final BdevRegistry registry;
     private final ModuleBdevs bdevs;
-    private final MethodRegistrations methods;
-    private final io.jvhost.config.GogoCommands commands;
+    private final BundleCommands commands;
     private final Map<String, AioFile> files = new ConcurrentHashMap<>();
     private final Map<String, AioBackend> backends = new ConcurrentHashMap<>();
 
@@ -39,18 +39,16 @@ public final class AioModule {
     public AioModule(BundleContext context, @Reference BdevRegistry registry) {
         this.registry = registry;
         this.bdevs = new ModuleBdevs(registry, "aio", "AIO");
-        this.methods = MethodRegistrations.register(context,
+        this.commands = BundleCommands.register(context, "bdev", this, BundleCommands.gogo("create-aio"),
                 MethodRegistrations.method("bdev_aio_create",
                         "Create a bdev on a file or block device: {name, filename, block_size?, readonly?}", this::create),
-                MethodRegistrations.method("bdev_aio_delete", "Delete an aio bdev: {name}", this::delete),
+                bdevs.deleteMethod(),
                 MethodRegistrations.method("bdev_aio_rescan", "Re-read an aio bdev's size: {name}", this::rescan));
-        this.commands = io.jvhost.config.GogoCommands.register(context, "bdev", this, "create-aio");
     }
 
     @Deactivate
     void deactivate() {
         commands.close();
-        methods.close();
         bdevs.removeAll();
     }
 
@@ -93,10 +91,8 @@ public final class AioModule {
                 }
             });
             backends.put(name, backend);
-            var bdev = bdevs.create(new BdevSpec(name, BdevParams.uuid(p), "aio", "AIO disk", blockSize, blocks, 0,
+            bdevs.createRecordingUuid(new BdevSpec(name, BdevParams.uuid(p), "aio", "AIO disk", blockSize, blocks, 0,
                     types, config), backend);
-            // the uuid goes into the saved config, so a replayed config keeps the bdev's identity
-            config.put("uuid", bdev.uuid().toString());
             LOG.info("aio bdev {} on {} ({} I/O)", name, filename, file.memoryBacked ? "memory-mapped"
                     : file.direct ? "direct" : "buffered");
             return name;
@@ -106,12 +102,6 @@ public final class AioModule {
             file.fd.close();
             throw e;
         }
-    }
-
-    Object delete(Params p) {
-        p.allowOnly(Set.of("name"));
-        bdevs.delete(p.string("name"));
-        return true;
     }
 
     Object rescan(Params p) {

@@ -1,6 +1,7 @@
 package io.jvhost.bdev.core.internal;
 
 import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.LatencyHistogram;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Counters of one core channel, written by its reactor (release stores), summed by readers. */

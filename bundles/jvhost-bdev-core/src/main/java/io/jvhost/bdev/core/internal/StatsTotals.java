@@ -2,6 +2,7 @@ package io.jvhost.bdev.core.internal;
 
 import io.jvhost.bdev.BdevStats;
 import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.LatencyHistogram;
 import java.util.EnumMap;
 import java.util.Map;
 

@@ -11,6 +11,7 @@ import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.BdevStats;
 import io.jvhost.bdev.IoChannel;
 import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.LatencyHistogram;
 import io.jvhost.bdev.OpenMode;
 import io.jvhost.bdev.spi.BdevBackend;
 import io.jvhost.bdev.spi.BdevIoQueue;

@@ -9,12 +9,11 @@ import io.jvhost.bdev.spi.BdevSpec;
 import io.jvhost.bdev.spi.DeferredCompletionChannel;
 import io.jvhost.bdev.spi.ModuleBdevs;
 import io.jvhost.bdev.spi.ModuleChannel;
+import io.jvhost.config.BundleCommands;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
 import io.jvhost.reactor.Reactor;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
@@ -32,26 +31,23 @@ public final class NullModule {
     private static final long MAX_BYTES = 1L << 60;
     private final ModuleBdevs bdevs;
     private final BdevRegistry registry;
-    private final MethodRegistrations methods;
-    private final io.jvhost.config.GogoCommands commands;
+    private final BundleCommands commands;
 
     @Activate
     public NullModule(BundleContext context, @Reference BdevRegistry registry) {
         this.registry = registry;
         this.bdevs = new ModuleBdevs(registry, "null", "Null");
-        this.methods = MethodRegistrations.register(context,
+        this.commands = BundleCommands.register(context, "bdev", this, BundleCommands.gogo("create-null"),
                 MethodRegistrations.method("bdev_null_create",
                         "Create a null bdev: {name, num_blocks, block_size, uuid?}", this::create),
-                MethodRegistrations.method("bdev_null_delete", "Delete a null bdev: {name}", this::delete),
+                bdevs.deleteMethod(),
                 MethodRegistrations.method("bdev_null_resize", "Resize a null bdev: {name, new_size (MiB)}",
                         this::resize));
-        this.commands = io.jvhost.config.GogoCommands.register(context, "bdev", this, "create-null");
     }
 
     @Deactivate
     void deactivate() {
         commands.close();
-        methods.close();
         bdevs.removeAll();
     }
 
@@ -70,10 +66,6 @@ public final class NullModule {
         String name = p.string("name");
         int blockSize = BdevParams.blockSize(p, 512);
         long blocks = BdevParams.numBlocks(p, blockSize, MAX_BYTES, "the 2^60-byte limit");
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("name", name);
-        config.put("num_blocks", blocks);
-        config.put("block_size", blockSize);
         BdevBackend backend = new BdevBackend() {
             @Override
             public ModuleChannel createChannel(Reactor reactor) {
@@ -94,17 +86,8 @@ public final class NullModule {
                 return "bdev_null_create";
             }
         };
-        var bdev = bdevs.create(new BdevSpec(name, BdevParams.uuid(p), "null", "Null disk", blockSize, blocks, 0,
-                IO_TYPES, config), backend);
-        // the uuid goes into the saved config, so a replayed config keeps the bdev's identity
-        config.put("uuid", bdev.uuid().toString());
-        return name;
-    }
-
-    Object delete(Params p) {
-        p.allowOnly(Set.of("name"));
-        bdevs.delete(p.string("name"));
-        return true;
+        return bdevs.createRecordingUuid(new BdevSpec(name, BdevParams.uuid(p), "null", "Null disk", blockSize, blocks,
+                0, IO_TYPES, BdevParams.sizeConfig(name, blocks, blockSize)), backend);
     }
 
     Object resize(Params p) {
@@ -122,8 +105,7 @@ public final class NullModule {
     @Descriptor("Create a null bdev (reads return zeroes, writes are dropped)")
     public String createNull(@Descriptor("bdev name") String name, @Descriptor("size in MiB") long sizeMiB,
             @Descriptor("block size: 512 or 4096") int blockSize) {
-        return (String) create(new Params("bdev:create-null", Map.of("name", name, "block_size", (long) blockSize,
-                "num_blocks", sizeMiB * 1048576 / blockSize)));
+        return (String) create(BdevParams.sizedInMiB("bdev:create-null", name, sizeMiB, blockSize));
     }
 
     @Descriptor("Create a null bdev with 512-byte blocks")

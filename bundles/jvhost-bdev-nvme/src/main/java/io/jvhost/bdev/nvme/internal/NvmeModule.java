@@ -4,7 +4,7 @@ import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.bdev.IoType;
 import io.jvhost.bdev.spi.BdevSpec;
 import io.jvhost.bdev.spi.ModuleBdevs;
-import io.jvhost.config.GogoCommands;
+import io.jvhost.config.BundleCommands;
 import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
@@ -46,8 +46,7 @@ public final class NvmeModule {
     private final BdevRegistry registry;
     private final NvmeDriver driver;
     private final ModuleBdevs bdevs;
-    private final MethodRegistrations methods;
-    private final GogoCommands commands;
+    private final BundleCommands commands;
     private final Map<String, AttachedController> controllers = new ConcurrentHashMap<>();
 
     @Activate
@@ -55,7 +54,8 @@ public final class NvmeModule {
         this.registry = registry;
         this.driver = driver;
         this.bdevs = new ModuleBdevs(registry, "nvme", "Nvme");
-        this.methods = MethodRegistrations.register(context,
+        this.commands = BundleCommands.register(context, "bdev", this, BundleCommands.gogo("nvme-attach", "nvme-detach",
+                "nvme-controllers", "nvme-reset"),
                 MethodRegistrations.method("bdev_nvme_attach_controller",
                         "Attach a PCIe NVMe controller bound to vfio-pci; one bdev per namespace: {name, trtype: \"pcie\", "
                                 + "traddr, no_iommu?, io_queue_entries?, timeout_us?, admin_timeout_ms?, shadow_doorbells?, "
@@ -68,14 +68,11 @@ public final class NvmeModule {
                         this::list),
                 MethodRegistrations.method("bdev_nvme_reset_controller",
                         "Reset a controller (outstanding I/O is resubmitted): {name}", this::reset));
-        this.commands = GogoCommands.register(context, "bdev", this, "nvme-attach", "nvme-detach", "nvme-controllers",
-                "nvme-reset");
     }
 
     @Deactivate
     void deactivate() {
         commands.close();
-        methods.close();
         bdevs.removeAll();
         for (AttachedController c : controllers.values()) {
             c.controller().close();

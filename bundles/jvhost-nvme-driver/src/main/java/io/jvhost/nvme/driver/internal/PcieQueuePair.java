@@ -1,26 +1,21 @@
 package io.jvhost.nvme.driver.internal;
 
 import io.jvhost.memory.SgList;
-import io.jvhost.nvme.Cqe;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.Sqe;
 import io.jvhost.nvme.driver.NvmeDriverException;
 import io.jvhost.nvme.driver.NvmeQueuePair;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
- * One I/O queue pair, owned by the thread that created it. Command ids index preallocated state:
- * the request, its callback, and its data pages in {@link CommandData}; a finished command's entry is
- * found by polling the phase bit (no interrupts). Each command's 64-byte entry is also kept aside,
- * so that after a controller reset the commands still outstanding are submitted again.
+ * One I/O queue pair, owned by the thread that created it: commands built into their id's slot
+ * ({@link CommandSlots}) with their data pages ({@link CommandData}), placed on the rings
+ * ({@link QueueRings}), and finished by polling the completion ring's phase bit (no interrupts).
+ * After a controller reset the commands still outstanding are placed again.
  * <p>
  * A controller reset or detach runs on another thread; it talks to the owner through {@link #state}
  * and waits until the owner acknowledged, so the queues are never touched by two threads.
  */
 final class PcieQueuePair implements NvmeQueuePair {
-    private static final VarHandle STATUS = ValueLayout.JAVA_SHORT.varHandle();
     private static final int PAGE = DmaBuffer.PAGE;
     /** Owner-side states; the controller moves a pair out of RUNNING, the owner acknowledges. */
     private static final int RUNNING = 0, SUSPEND_REQUESTED = 1, SUSPENDED = 2, RESUME_REQUESTED = 3,
@@ -33,32 +28,11 @@ final class PcieQueuePair implements NvmeQueuePair {
     private final int qid;
     private final int entries;
     private final DmaMemory dma;
-    private final ControllerRegisters registers;
-    private final DoorbellBuffer doorbells;
     private final int maxTransfer;
     private final long timeoutNanos;
-    private final int sqDoorbell, cqDoorbell, sqShadow, cqShadow;
-    private DmaBuffer sq, cq;
+    private QueueRings rings;
     private CommandData data;
-    private final MemorySegment commands;
-
-    // per command id
-    private final Object[] requests;
-    private final SgList[] datas;
-    private final Callback[] callbacks;
-    private final long[] submitted;
-    private final boolean[] reported;
-    private final long[] dataOffset;
-    private final int[] dataBytes;
-    private final boolean[] readsData;
-    private final boolean[] bounced;
-    private final int[] freeCids;
-    private int freeCidCount;
-
-    private int sqTail, cqHead;
-    /** The values last written to the doorbells (or their shadows): the need-event rule compares against them. */
-    private int lastSqTail, lastCqHead;
-    private boolean phase = true;
+    private final CommandSlots slots;
     private int outstanding;
     /** Data commands sent from the caller's (registered) memory and through bounce pages; written by the owner only. */
     private long directCommands, copiedCommands;
@@ -66,6 +40,7 @@ final class PcieQueuePair implements NvmeQueuePair {
     private volatile int state = RUNNING;
     /** Requests submitted after the pair failed, completed on the next poll. */
     private final java.util.ArrayDeque<FailedCommand> failedLater = new java.util.ArrayDeque<>();
+    private volatile Runnable wake = () -> { };
 
     /** A request that arrived after the pair failed (rare path: allocating is fine). */
     private record FailedCommand(Object request, Callback callback) {
@@ -77,42 +52,17 @@ final class PcieQueuePair implements NvmeQueuePair {
         this.qid = qid;
         this.entries = entries;
         this.dma = dma;
-        this.registers = registers;
-        this.doorbells = doorbells;
         this.maxTransfer = maxTransfer;
         this.timeoutNanos = timeoutNanos;
-        this.sqDoorbell = registers.sqTailDoorbell(qid);
-        this.cqDoorbell = registers.cqHeadDoorbell(qid);
-        this.sqShadow = registers.shadowIndexSq(qid);
-        this.cqShadow = registers.shadowIndexCq(qid);
-        if (doorbells != null) { // a queue with this id may have existed before: its values are stale
-            doorbells.forget(sqShadow);
-            doorbells.forget(cqShadow);
-        }
         int ids = entries - 1; // a full queue has one empty entry
+        this.rings = new QueueRings(qid, entries, dma, registers, doorbells);
         try {
-            sq = dma.allocate((long) entries * Nvme.SQE_BYTES, true);
-            cq = dma.allocate((long) entries * Nvme.CQE_BYTES, true);
             data = new CommandData(controller.registeredMemory(), dma, ids, maxTransfer / PAGE);
         } catch (RuntimeException e) {
             releaseMemory();
             throw e;
         }
-        this.commands = java.lang.foreign.Arena.ofAuto().allocate((long) ids * Nvme.SQE_BYTES, 64);
-        this.requests = new Object[ids];
-        this.datas = new SgList[ids];
-        this.callbacks = new Callback[ids];
-        this.submitted = new long[ids];
-        this.reported = new boolean[ids];
-        this.dataOffset = new long[ids];
-        this.dataBytes = new int[ids];
-        this.readsData = new boolean[ids];
-        this.bounced = new boolean[ids];
-        this.freeCids = new int[ids];
-        for (int i = 0; i < ids; i++) {
-            freeCids[i] = ids - 1 - i;
-        }
-        freeCidCount = ids;
+        this.slots = new CommandSlots(ids);
     }
 
     int id() {
@@ -124,11 +74,11 @@ final class PcieQueuePair implements NvmeQueuePair {
     }
 
     long submissionQueueIova() {
-        return sq.iova(0);
+        return rings.submissionIova();
     }
 
     long completionQueueIova() {
-        return cq.iova(0);
+        return rings.completionIova();
     }
 
     @Override
@@ -190,10 +140,10 @@ final class PcieQueuePair implements NvmeQueuePair {
         // data in registered memory goes straight to the device; anything else through bounce pages
         int direct = bytes > 0 ? data.directEntries(sg, offset, bytes) : 0;
         int need = direct > 0 || bytes == 0 ? 0 : bytes < 0 ? 1 : (bytes + PAGE - 1) / PAGE;
-        if (freeCidCount == 0 || !data.hasPages(need)) {
+        if (!slots.hasFree() || !data.hasPages(need)) {
             return false;
         }
-        int cid = freeCids[--freeCidCount];
+        int cid = slots.take();
         data.takePages(cid, need);
         long prp1 = 0, prp2 = 0;
         int cdw10 = (int) lba, cdw11 = (int) (lba >>> 32);
@@ -219,48 +169,17 @@ final class PcieQueuePair implements NvmeQueuePair {
             prp1 = data.prp1();
             prp2 = data.prp2(cid, count);
         }
-        bounced[cid] = direct == 0;
-        Sqe.write(commands, (long) cid * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
-        requests[cid] = request;
-        datas[cid] = sg;
-        callbacks[cid] = callback;
-        dataOffset[cid] = offset;
-        dataBytes[cid] = Math.max(bytes, 0);
-        readsData[cid] = read;
-        reported[cid] = false;
-        submitted[cid] = System.nanoTime();
+        Sqe.write(slots.entries, CommandSlots.entryOffset(cid), opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
+        slots.record(cid, request, callback, sg, offset, Math.max(bytes, 0), read, direct == 0, System.nanoTime());
         outstanding++;
-        place(cid);
-        ringSubmission();
+        rings.place(slots.entries, CommandSlots.entryOffset(cid));
+        rings.ringSubmission();
         return true;
-    }
-
-    private void place(int cid) {
-        MemorySegment.copy(commands, (long) cid * Nvme.SQE_BYTES, sq.memory(), (long) sqTail * Nvme.SQE_BYTES,
-                Nvme.SQE_BYTES);
-        sqTail = sqTail + 1 == entries ? 0 : sqTail + 1;
-    }
-
-    private void ringSubmission() {
-        if (doorbells == null || doorbells.update(sqShadow, sqTail, lastSqTail)) {
-            registers.ringDoorbell(sqDoorbell, sqTail);
-        }
-        lastSqTail = sqTail;
-    }
-
-    private void ringCompletion() {
-        if (doorbells == null || doorbells.update(cqShadow, cqHead, lastCqHead)) {
-            registers.ringDoorbell(cqDoorbell, cqHead);
-        }
-        lastCqHead = cqHead;
     }
 
     private void releaseCommand(int cid) {
         data.releasePages(cid);
-        requests[cid] = null;
-        datas[cid] = null;
-        callbacks[cid] = null;
-        freeCids[freeCidCount++] = cid;
+        slots.release(cid);
     }
 
     private void failLater(Object request, Callback callback) {
@@ -274,24 +193,13 @@ final class PcieQueuePair implements NvmeQueuePair {
             return changeState(s);
         }
         int done = 0;
-        MemorySegment c = cq.memory();
-        while (true) {
-            long at = (long) cqHead * Nvme.CQE_BYTES;
-            short field = (short) STATUS.getAcquire(c, at + Cqe.STATUS);
-            if (((field & 1) != 0) != phase) {
-                break;
-            }
-            int cid = Cqe.cid(c, at);
-            int status = ((field >>> 9) & 0x7) << 8 | ((field >>> 1) & 0xFF);
-            if (++cqHead == entries) {
-                cqHead = 0;
-                phase = !phase;
-            }
+        long next;
+        while ((next = rings.nextCompletion()) >= 0) {
             done++;
-            finish(cid, status);
+            finish((int) (next >>> 16), (int) next & 0xFFFF);
         }
         if (done > 0) {
-            ringCompletion();
+            rings.ringCompletion();
         }
         if (timeoutNanos > 0 && outstanding > 0 && ++polls % TIMEOUT_CHECK_PERIOD == 0) {
             checkTimeouts();
@@ -300,13 +208,13 @@ final class PcieQueuePair implements NvmeQueuePair {
     }
 
     private void finish(int cid, int status) {
-        if (cid >= requests.length || requests[cid] == null) {
+        if (!slots.inUse(cid)) {
             return; // not ours (a controller bug): nothing to complete
         }
-        Object request = requests[cid];
-        Callback cb = callbacks[cid];
-        if (status == Nvme.SUCCESS && readsData[cid] && dataBytes[cid] > 0 && bounced[cid]) {
-            data.copy(datas[cid], dataOffset[cid], dataBytes[cid], cid, false);
+        Object request = slots.requests[cid];
+        Callback cb = slots.callbacks[cid];
+        if (status == Nvme.SUCCESS && slots.readsData[cid] && slots.dataBytes[cid] > 0 && slots.bounced[cid]) {
+            data.copy(slots.datas[cid], slots.dataOffset[cid], slots.dataBytes[cid], cid, false);
         }
         outstanding--;
         releaseCommand(cid);
@@ -315,9 +223,8 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     private void checkTimeouts() {
         long now = System.nanoTime();
-        for (int cid = 0; cid < requests.length; cid++) {
-            if (requests[cid] != null && !reported[cid] && now - submitted[cid] > timeoutNanos) {
-                reported[cid] = true;
+        for (int cid = 0; cid < slots.size(); cid++) {
+            if (slots.overdue(cid, now, timeoutNanos)) {
                 controller.reportTimeout(qid, cid);
             }
         }
@@ -325,7 +232,7 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     /** Called by the monitor: whether command {@code cid} submitted before {@code since} is still outstanding. */
     boolean stillOutstanding(int cid, long since) {
-        return requests[cid] != null && submitted[cid] <= since;
+        return slots.stillOutstanding(cid, since);
     }
 
     private int drainFailed() {
@@ -347,31 +254,26 @@ final class PcieQueuePair implements NvmeQueuePair {
             case SUSPEND_REQUESTED -> state = SUSPENDED;
             case RESUME_REQUESTED -> {
                 // the controller forgot every queue entry: start over and place the outstanding commands again
-                sqTail = 0;
-                cqHead = 0;
-                lastSqTail = 0;
-                lastCqHead = 0;
-                phase = true;
+                rings.restart();
                 long now = System.nanoTime();
-                for (int cid = 0; cid < requests.length; cid++) {
-                    if (requests[cid] != null) {
-                        submitted[cid] = now;
-                        reported[cid] = false;
-                        place(cid);
+                for (int cid = 0; cid < slots.size(); cid++) {
+                    if (slots.inUse(cid)) {
+                        slots.resubmitted(cid, now);
+                        rings.place(slots.entries, CommandSlots.entryOffset(cid));
                     }
                 }
                 state = RUNNING;
                 if (outstanding > 0) {
-                    ringSubmission();
+                    rings.ringSubmission();
                 }
                 return 1;
             }
             case FAIL_REQUESTED -> {
                 int n = 0;
-                for (int cid = 0; cid < requests.length; cid++) {
-                    if (requests[cid] != null) {
-                        Object request = requests[cid];
-                        Callback cb = callbacks[cid];
+                for (int cid = 0; cid < slots.size(); cid++) {
+                    if (slots.inUse(cid)) {
+                        Object request = slots.requests[cid];
+                        Callback cb = slots.callbacks[cid];
                         outstanding--;
                         releaseCommand(cid);
                         cb.completed(request, STATUS_ABORTED);
@@ -390,8 +292,6 @@ final class PcieQueuePair implements NvmeQueuePair {
         }
         return 0;
     }
-
-    private volatile Runnable wake = () -> { };
 
     @Override
     public void onStateChange(Runnable wake) {
@@ -420,8 +320,7 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     /** With the owner suspended: forget the old entries (the controller recreates the queues next). */
     void clearQueues() {
-        sq.memory().fill((byte) 0);
-        cq.memory().fill((byte) 0);
+        rings.clear();
     }
 
     void resume() {
@@ -457,15 +356,13 @@ final class PcieQueuePair implements NvmeQueuePair {
     }
 
     void releaseMemory() {
-        for (DmaBuffer b : new DmaBuffer[] {sq, cq}) {
-            if (b != null) {
-                dma.free(b);
-            }
+        if (rings != null) {
+            rings.release();
         }
         if (data != null) {
             data.release(dma);
         }
-        sq = cq = null;
+        rings = null;
         data = null;
     }
 

@@ -1,10 +1,11 @@
-package io.jvhost.reactor.internal;
+package io.jvhost.bench.internal;
 
 import io.jvhost.posix.Cpu;
 import io.jvhost.posix.EventFd;
 import io.jvhost.reactor.CpuMask;
 import io.jvhost.reactor.IdleStrategies;
 import io.jvhost.reactor.Reactor;
+import io.jvhost.reactor.Reactors;
 import java.util.BitSet;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +38,7 @@ final class ReactorBenchmark {
         CpuMask mask = a == b ? CpuMask.of(a) : CpuMask.of(a, b);
         long trips;
         long nanos;
-        try (ThreadReactorGroup g = ThreadReactorGroup.start("bench", mask, IdleStrategies.BUSY_SPIN)) {
+        try (Reactors.ClosableReactorGroup g = Reactors.start("bench", mask, IdleStrategies.BUSY_SPIN)) {
             Reactor ra = g.reactors().get(0);
             Reactor rb = g.reactors().get(g.reactors().size() - 1);
             PingPong pp = new PingPong(ra, rb, TimeUnit.SECONDS.toNanos(seconds));
@@ -84,7 +85,7 @@ final class ReactorBenchmark {
     }
 
     private static double idleCpu(int core, int seconds) throws Exception {
-        try (ThreadReactorGroup g = ThreadReactorGroup.start("bench-idle", CpuMask.of(core), IdleStrategies.INTERRUPT);
+        try (Reactors.ClosableReactorGroup g = Reactors.start("bench-idle", CpuMask.of(core), IdleStrategies.INTERRUPT);
              EventFd kick = EventFd.create()) {
             Reactor r = g.reactors().get(0);
             r.call(() -> {

@@ -1,10 +1,11 @@
-package io.jvhost.bdev.core.internal;
+package io.jvhost.bench.internal;
 
 import io.jvhost.bdev.Bdev;
 import io.jvhost.bdev.BdevDescriptor;
 import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.IoChannel;
 import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.LatencyHistogram;
 import io.jvhost.reactor.Poller;
 import io.jvhost.reactor.Reactor;
 import java.lang.foreign.Arena;

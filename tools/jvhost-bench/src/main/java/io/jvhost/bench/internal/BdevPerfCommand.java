@@ -1,4 +1,4 @@
-package io.jvhost.bdev.core.internal;
+package io.jvhost.bench.internal;
 
 import io.jvhost.bdev.Bdev;
 import io.jvhost.bdev.BdevDescriptor;

@@ -1,4 +1,4 @@
-package io.jvhost.bdev.core.internal;
+package io.jvhost.bench.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,18 +1,21 @@
-package io.jvhost.bdev.core.internal;
+package io.jvhost.bdev;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A log-linear histogram of nanosecond latencies: 8 sub-buckets per power of two, so any value is
- * reported within 12.5%. One writer (the reactor) with release stores; readers anywhere.
+ * reported within 12.5%. One writer (the reactor that completes the I/O) with release stores; readers
+ * on any thread sum histograms with {@link #addTo} and read percentiles from the sums.
  */
-final class LatencyHistogram {
-    static final int BUCKETS = 16 + 8 * 44;
+public final class LatencyHistogram {
+    /** Number of buckets; arrays passed to {@link #addTo} and {@link #percentile} have this length. */
+    public static final int BUCKETS = 16 + 8 * 44;
     private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
     private long sum;
     private long count;
 
-    static int bucket(long nanos) {
+    /** The bucket that counts {@code nanos}. */
+    public static int bucket(long nanos) {
         if (nanos < 16) {
             return (int) Math.max(0, nanos);
         }
@@ -22,7 +25,7 @@ final class LatencyHistogram {
     }
 
     /** The upper bound of a bucket's range. */
-    static long upperBound(int bucket) {
+    public static long upperBound(int bucket) {
         if (bucket < 16) {
             return bucket;
         }
@@ -32,7 +35,7 @@ final class LatencyHistogram {
     }
 
     /** Records one value; writer thread only. */
-    void record(long nanos) {
+    public void record(long nanos) {
         int b = bucket(nanos);
         counts.lazySet(b, counts.get(b) + 1);
         sum += nanos;
@@ -40,7 +43,7 @@ final class LatencyHistogram {
     }
 
     /** Adds this histogram's counts into {@code into} (length {@link #BUCKETS}); returns {sum, count}. */
-    long[] addTo(long[] into) {
+    public long[] addTo(long[] into) {
         for (int i = 0; i < BUCKETS; i++) {
             into[i] += counts.get(i);
         }
@@ -48,7 +51,7 @@ final class LatencyHistogram {
     }
 
     /** The value below which {@code fraction} of the counted values lie. */
-    static long percentile(long[] buckets, double fraction) {
+    public static long percentile(long[] buckets, double fraction) {
         long total = 0;
         for (long c : buckets) {
             total += c;
