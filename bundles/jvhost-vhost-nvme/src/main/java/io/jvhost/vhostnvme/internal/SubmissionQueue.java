@@ -9,12 +9,11 @@ import io.jvhost.reactor.Poller;
 import io.jvhost.vhostnvme.spi.DoorbellBuffer;
 import io.jvhost.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * An I/O submission queue in guest memory, polled on its completion queue's reactor: takes new
- * entries up to the tail the guest reported (shadow doorbell or relay), turns each into a bdev
- * request pointing into guest memory through its PRPs, and posts the completion. With shadow
+ * entries up to the tail the guest reported (shadow doorbell or relay), has {@link IoCommands} turn
+ * each into a bdev request pointing into guest memory, and posts the completion. With shadow
  * doorbells it keeps the EventIdx just behind the tail it consumed while it polls, and at the tail
  * when the reactor goes to sleep, so the guest rings only when a sleeping controller needs waking.
  *
@@ -38,9 +37,8 @@ final class SubmissionQueue implements Poller {
     /** Completions waiting for room in the completion queue. */
     private final PendingCompletions unposted;
     /** Dataset Management ranges gathered out of guest memory (at most 256 of 16 bytes). */
-    private final MemorySegment rangeScratch = java.lang.foreign.Arena.ofAuto().allocate(16 * 256, 16);
-    private IoChannel[] channels = new IoChannel[0];
-    private Namespace[] seen = new Namespace[0];
+    final MemorySegment rangeScratch = java.lang.foreign.Arena.ofAuto().allocate(16 * 256, 16);
+    private final NamespaceChannels channels;
     /** SQ tail written through the doorbell relay. */
     int relayedTail;
     /** Set while the queue drains before it leaves its reactor. */
@@ -53,6 +51,7 @@ final class SubmissionQueue implements Poller {
         this.gpa = gpa;
         this.cq = cq;
         this.unposted = new PendingCompletions(size);
+        this.channels = new NamespaceChannels(cq.reactor, device::isAttached);
         for (int i = 0; i < size; i++) {
             NvmeRequest r = new NvmeRequest(this, MAX_SEGMENTS);
             r.nextFree = free;
@@ -104,7 +103,6 @@ final class SubmissionQueue implements Poller {
         free = r.nextFree;
         inFlight++;
         r.cid = Sqe.cid(ring, at);
-        int opcode = Sqe.opcode(ring, at);
         Namespace ns = device.namespace(Sqe.nsid(ring, at));
         r.ns = ns;
         if (ns == null) {
@@ -115,169 +113,18 @@ final class SubmissionQueue implements Poller {
             finish(r, Nvme.INVALID_FIELD | Nvme.DNR); // SGLs with a metadata SGL are not offered
             return;
         }
-        BdevIo io = r.io;
-        switch (opcode) {
-            case Nvme.IO_READ, Nvme.IO_WRITE -> {
-                long slba = Sqe.slba(ring, at);
-                int blocks = Sqe.blocks(ring, at);
-                if (!inRange(ns, slba, blocks)) {
-                    finish(r, Nvme.LBA_OUT_OF_RANGE | Nvme.DNR);
-                    return;
-                }
-                io.set(opcode == Nvme.IO_READ ? IoType.READ : IoType.WRITE, slba, blocks, r);
-                int s = data(io, at, (long) blocks * ns.blockSize);
-                if (s != Nvme.SUCCESS) {
-                    io.clearSegments();
-                    finish(r, s | Nvme.DNR);
-                    return;
-                }
-                submit(r);
-            }
-            case Nvme.IO_FLUSH -> {
-                if (!ns.flush) {
-                    finish(r, Nvme.SUCCESS);
-                    return;
-                }
-                io.set(IoType.FLUSH, 0, 0, r);
-                submit(r);
-            }
-            case Nvme.IO_WRITE_ZEROES -> {
-                long slba = Sqe.slba(ring, at);
-                int blocks = Sqe.blocks(ring, at);
-                if (!inRange(ns, slba, blocks)) {
-                    finish(r, Nvme.LBA_OUT_OF_RANGE | Nvme.DNR);
-                    return;
-                }
-                io.set(ns.writeZeroes ? IoType.WRITE_ZEROES : IoType.UNMAP, slba, blocks, r);
-                submit(r);
-            }
-            case Nvme.IO_DATASET_MANAGEMENT -> deallocate(r, at);
-            case Nvme.IO_COMPARE -> compare(r, at);
-            default -> finish(r, Nvme.INVALID_OPCODE | Nvme.DNR);
-        }
+        IoCommands.execute(this, r, ring, at, memory);
     }
 
-    /** Dataset Management with the deallocate attribute: each range becomes an unmap, one after another. */
-    private void deallocate(NvmeRequest r, long at) {
-        Namespace ns = r.ns;
-        int count = (Sqe.cdw(ring, at, 10) & 0xFF) + 1;
-        boolean ad = (Sqe.cdw(ring, at, 11) & 0x4) != 0;
-        if (!ad || !ns.unmap) {
-            finish(r, Nvme.SUCCESS); // attributes are hints; only deallocate has an effect
-            return;
-        }
-        BdevIo io = r.io;
-        io.set(IoType.READ, 0, 0, r);
-        int s = data(io, at, 16L * count);
-        if (s != Nvme.SUCCESS) {
-            io.clearSegments();
-            finish(r, s | Nvme.DNR);
-            return;
-        }
-        if (r.ranges == null) {
-            r.ranges = new long[2 * 256]; // once per request slot, the first time it deallocates
-        }
-        // gather the 16-byte ranges {attributes, blocks, starting LBA} out of guest memory
-        long done = 0;
-        for (int i = 0; i < io.segmentCount(); i++) {
-            long n = io.segmentLength(i);
-            MemorySegment.copy(io.segment(i), io.segmentOffset(i), rangeScratch, done, n);
-            done += n;
-        }
-        io.clearSegments();
-        for (int i = 0; i < count; i++) {
-            long blocks = rangeScratch.get(ValueLayout.JAVA_INT_UNALIGNED, 16L * i + 4) & 0xFFFFFFFFL;
-            long slba = rangeScratch.get(ValueLayout.JAVA_LONG_UNALIGNED, 16L * i + 8);
-            if (!inRange(ns, slba, blocks)) {
-                finish(r, Nvme.LBA_OUT_OF_RANGE | Nvme.DNR);
-                return;
-            }
-            r.ranges[2 * i] = slba;
-            r.ranges[2 * i + 1] = blocks;
-        }
-        r.rangeIndex = 0;
-        r.rangeCount = count;
-        nextRange(r);
-    }
-
-    /** Compare: read the blocks aside, then compare them with the guest's buffers (ioDone). */
-    private void compare(NvmeRequest r, long at) {
-        Namespace ns = r.ns;
-        long slba = Sqe.slba(ring, at);
-        int blocks = Sqe.blocks(ring, at);
-        if (!inRange(ns, slba, blocks)) {
-            finish(r, Nvme.LBA_OUT_OF_RANGE | Nvme.DNR);
-            return;
-        }
-        long bytes = (long) blocks * ns.blockSize;
-        if (bytes > (long) Nvme.PAGE << IdentifyData.MDTS) {
-            finish(r, Nvme.INVALID_FIELD | Nvme.DNR);
-            return;
-        }
-        BdevIo io = r.io;
-        io.set(IoType.READ, slba, blocks, r);
-        int s = data(io, at, bytes);
-        if (s != Nvme.SUCCESS) {
-            io.clearSegments();
-            finish(r, s | Nvme.DNR);
-            return;
-        }
-        r.compare.keep(io, bytes); // the guest's buffers stay mapped: the queue drains before memory goes
-        io.clearSegments();
-        io.set(IoType.READ, slba, blocks, r);
-        io.addSegment(r.compare.readBack(), 0, bytes);
-        submit(r);
-    }
-
-    /** The command's data: PRPs (PSDT 00b) or an SGL (01b), added to {@code io}; returns an NVMe status. */
-    private int data(BdevIo io, long at, long bytes) {
-        return Sqe.psdt(ring, at) == 0 ? Prps.add(memory, io, Sqe.prp1(ring, at), Sqe.prp2(ring, at), bytes)
-                : Sgls.add(memory, io, ring, at + Sqe.PRP1, bytes);
-    }
-
-    private void nextRange(NvmeRequest r) {
-        while (r.rangeIndex < r.rangeCount) {
-            int i = r.rangeIndex++;
-            if (r.ranges[2 * i + 1] > 0) {
-                r.io.set(IoType.UNMAP, r.ranges[2 * i], r.ranges[2 * i + 1], r);
-                submit(r);
-                return;
-            }
-        }
-        r.rangeCount = 0;
-        finish(r, Nvme.SUCCESS);
-    }
-
-    private static boolean inRange(Namespace ns, long slba, long blocks) {
-        long count = ns.bdev.blockCount();
-        return slba >= 0 && blocks > 0 && slba <= count && blocks <= count - slba;
-    }
-
-    private void submit(NvmeRequest r) {
-        IoChannel ch = channel(r.ns);
+    /** Hands a built request to its namespace's bdev channel; ends it when the namespace went. */
+    void submit(NvmeRequest r) {
+        IoChannel ch = channels.channel(r.ns);
         if (ch == null) {
             r.io.clearSegments();
             finish(r, Nvme.NAMESPACE_NOT_READY);
             return;
         }
         ch.submit(r.io);
-    }
-
-    /** This reactor's channel to {@code ns}, opened on first use. */
-    private IoChannel channel(Namespace ns) {
-        int i = ns.nsid - 1;
-        if (i >= seen.length || seen[i] != ns) {
-            if (i >= seen.length) {
-                seen = java.util.Arrays.copyOf(seen, i + 1);
-                channels = java.util.Arrays.copyOf(channels, i + 1);
-            }
-            if (channels[i] != null) {
-                channels[i].close();
-            }
-            seen[i] = ns;
-            channels[i] = device.isAttached(ns) ? ns.descriptor.channel(cq.reactor) : null;
-        }
-        return channels[i];
     }
 
     void ioDone(NvmeRequest r, int status) {
@@ -290,7 +137,7 @@ final class SubmissionQueue implements Poller {
             }
         }
         if (status == BdevIo.SUCCESS && r.rangeCount > 0) {
-            nextRange(r);
+            IoCommands.nextRange(this, r);
             return;
         }
         r.rangeCount = 0;
@@ -304,7 +151,8 @@ final class SubmissionQueue implements Poller {
         });
     }
 
-    private void finish(NvmeRequest r, int status) {
+    /** Ends command {@code r}: its slot is free again and its completion posted (or queued for room). */
+    void finish(NvmeRequest r, int status) {
         if (r.compare.active()) {
             r.compare.end();
         }
@@ -358,31 +206,12 @@ final class SubmissionQueue implements Poller {
 
     /** Reactor thread: closes the channel to a detached namespace; false while commands on it are in flight. */
     boolean releaseNamespace(Namespace ns) {
-        int i = ns.nsid - 1;
-        if (i >= seen.length || seen[i] != ns) {
-            return true;
-        }
-        IoChannel ch = channels[i];
-        if (ch != null && ch.inFlight() > 0) {
-            return false;
-        }
-        if (ch != null) {
-            ch.close();
-        }
-        channels[i] = null;
-        seen[i] = null;
-        return true;
+        return channels.release(ns);
     }
 
     /** Reactor thread, once nothing is in flight: releases the bdev channels. */
     void close() {
-        for (IoChannel ch : channels) {
-            if (ch != null) {
-                ch.close();
-            }
-        }
-        channels = new IoChannel[0];
-        seen = new Namespace[0];
+        channels.close();
     }
 
     @Override
