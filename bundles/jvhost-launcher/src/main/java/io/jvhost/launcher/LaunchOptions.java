@@ -46,7 +46,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
               -S DIR             directory for vhost-user sockets (default /var/tmp)
               -r PATH            JSON-RPC socket, SPDK's protocol (default /var/tmp/spdk.sock; none: off)
               -x "COMMANDS"      Gogo commands to run once started (';' separates several)
-              --feature NAME     feature to provision from features/ (default jvhost-all; repeat for more)
+              --feature NAME     feature to provision from features/ (default jvhost-all; several: A,B)
               --deploy DIR       directory watched for bundles to hot-install (default deploy/)
               --console | --headless   force or suppress the Gogo console (default: console on a terminal)
               --exit             stop after the config and commands ran (for scripted runs)
@@ -75,22 +75,20 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
     private static LaunchOptions tool(Path home, String[] args, int from, String command, java.util.Set<String> valued,
             java.util.Set<String> flags) throws UsageException {
         List<String> runtime = new ArrayList<>(List.of("--no-default-config", "-r", "none"));
-        boolean featureGiven = false;
+        String feature = "jvhost-all";
         StringBuilder cmd = new StringBuilder(command);
         for (int i = from; i < args.length; i++) {
             if (valued.contains(args[i])) {
                 cmd.append(' ').append(args[i]).append(' ').append(quote(value(args, ++i, args[i])));
             } else if (flags.contains(args[i])) {
                 cmd.append(' ').append(args[i]);
+            } else if (args[i].equals("--feature")) {
+                feature = value(args, ++i, args[i]);
             } else {
-                featureGiven |= args[i].equals("--feature");
                 runtime.add(args[i]);
             }
         }
-        if (!featureGiven) {
-            runtime.addAll(List.of("--feature", "jvhost-all"));
-        }
-        runtime.addAll(List.of("--feature", BENCH_FEATURE));
+        runtime.addAll(List.of("--feature", feature + "," + BENCH_FEATURE));
         runtime.add("-x");
         runtime.add(cmd.toString());
         return parseOptions(home, runtime.toArray(new String[0]), true);
@@ -123,10 +121,12 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                 case "--cpumask", "-m" -> cpumask = value(args, ++i, a);
                 case "--idle" -> idle = value(args, ++i, a);
                 case "-x" -> commands.add(value(args, ++i, a));
-                case "--feature" -> {
-                    String f = value(args, ++i, a);
-                    if (!features.contains(f)) {
-                        features.add(f);
+                case "--feature" -> { // the last one given wins, as for every other option
+                    features.clear();
+                    for (String f : value(args, ++i, a).split(",")) {
+                        if (!f.isBlank() && !features.contains(f.trim())) {
+                            features.add(f.trim());
+                        }
                     }
                 }
                 case "--deploy" -> deploy = Path.of(value(args, ++i, a));
