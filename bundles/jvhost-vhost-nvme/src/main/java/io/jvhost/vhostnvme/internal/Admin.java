@@ -63,11 +63,11 @@ final class Admin {
 
     private int identify(int cns, int nsid) {
         switch (cns) {
-            case Nvme.CNS_CONTROLLER -> data = IdentifyData.controller(d.serial(), d.maxNamespaceId(),
+            case Nvme.CNS_CONTROLLER -> data = IdentifyData.controller(d.serial(), d.namespaces.maxId(),
                     d.offersDoorbellBuffer(),
-                    d.namespaces().stream().anyMatch(n -> n.flush));
+                    d.namespaces.list().stream().anyMatch(n -> n.flush));
             case Nvme.CNS_NAMESPACE -> {
-                Namespace ns = d.namespace(nsid);
+                Namespace ns = d.namespaces.get(nsid);
                 if (ns == null) {
                     return Nvme.INVALID_NAMESPACE | Nvme.DNR;
                 }
@@ -77,10 +77,10 @@ final class Admin {
                 if (nsid == 0xFFFFFFFE || nsid == 0xFFFFFFFF) {
                     return Nvme.INVALID_NAMESPACE | Nvme.DNR;
                 }
-                data = IdentifyData.activeNamespaces(d.namespaces().stream().mapToInt(n -> n.nsid).toArray(), nsid);
+                data = IdentifyData.activeNamespaces(d.namespaces.list().stream().mapToInt(n -> n.nsid).toArray(), nsid);
             }
             case Nvme.CNS_NAMESPACE_DESCRIPTORS -> {
-                Namespace ns = d.namespace(nsid);
+                Namespace ns = d.namespaces.get(nsid);
                 if (ns == null) {
                     return Nvme.INVALID_NAMESPACE | Nvme.DNR;
                 }
@@ -178,7 +178,7 @@ final class Admin {
         int bytes = (int) Math.min(dwords * 4, Nvme.PAGE);
         byte[] page = new byte[512];
         switch (lid) {
-            case Nvme.LOG_CHANGED_NAMESPACES -> page = d.takeChangedNamespaces();
+            case Nvme.LOG_CHANGED_NAMESPACES -> page = d.namespaces.takeChanged();
             case Nvme.LOG_ERROR -> page = new byte[64];
             case Nvme.LOG_SMART -> {
                 MemorySegment s = MemorySegment.ofArray(page);

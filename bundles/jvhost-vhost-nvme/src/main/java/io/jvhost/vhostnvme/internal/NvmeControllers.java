@@ -99,7 +99,7 @@ public final class NvmeControllers implements SubsystemConfig {
         p.allowOnly(Set.of("ctrlr", "bdev_name"));
         NvmeDevice device = mine.device(p);
         try {
-            return device.addNamespace(p.string("bdev_name"));
+            return device.namespaces.add(p.string("bdev_name"));
         } catch (BdevException e) {
             throw e.forMethod(p, "controller " + p.string("ctrlr"));
         }
@@ -107,7 +107,7 @@ public final class NvmeControllers implements SubsystemConfig {
 
     private static List<Map<String, Object>> describe(NvmeDevice device) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Namespace ns : device.namespaces()) {
+        for (Namespace ns : device.namespaces.list()) {
             out.add(Map.of("nsid", ns.nsid, "bdev", ns.bdev.name()));
         }
         return out;
@@ -126,7 +126,7 @@ public final class NvmeControllers implements SubsystemConfig {
     @Override
     public List<Map<String, Object>> config() {
         return mine.config((name, device, out) -> {
-            for (Namespace ns : device.namespaces()) {
+            for (Namespace ns : device.namespaces.list()) {
                 Map<String, Object> params = new LinkedHashMap<>();
                 params.put("ctrlr", name);
                 params.put("bdev_name", ns.bdev.name());

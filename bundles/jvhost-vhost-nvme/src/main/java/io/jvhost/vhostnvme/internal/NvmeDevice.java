@@ -1,9 +1,6 @@
 package io.jvhost.vhostnvme.internal;
 
-import io.jvhost.bdev.Bdev;
-import io.jvhost.bdev.BdevEventListener;
 import io.jvhost.bdev.BdevRegistry;
-import io.jvhost.bdev.OpenMode;
 import io.jvhost.nvme.Nvme;
 import io.jvhost.nvme.VhostNvme;
 import io.jvhost.posix.EventFd;
@@ -28,17 +25,17 @@ import org.slf4j.LoggerFactory;
  * An NVMe controller behind the vhost-user NVMe messages (the reference target's 80-85): the
  * hypervisor emulates BAR0 and the admin queue and forwards admin commands here; the I/O queues live
  * in guest memory and are polled on reactors ({@link IoQueues}). Namespaces are bdevs. Messages and
- * admin commands run on the session thread under this object's lock.
+ * admin commands run on the session thread under this object's lock; namespaces are {@link Namespaces}.
  */
 final class NvmeDevice implements VhostUserDevice {
     private static final Logger LOG = LoggerFactory.getLogger(NvmeDevice.class);
     static final int MAX_QUEUE_ENTRIES = 1024;
 
     private final String name;
-    private final BdevRegistry bdevs;
     private final int ioQueues;
     private final String serial;
-    private final NamespaceTable namespaces = new NamespaceTable();
+    /** Bdevs as namespaces; reactors look them up per command. */
+    final Namespaces namespaces;
     private final IoQueues queues;
     private final Doorbells doorbells;
     private volatile VhostController owner;
@@ -50,11 +47,11 @@ final class NvmeDevice implements VhostUserDevice {
     NvmeDevice(String name, BdevRegistry bdevs, ReactorGroup reactors, CpuMask cpumask, int ioQueues,
             Supplier<DoorbellBufferHandler> doorbellHandler) {
         this.name = name;
-        this.bdevs = bdevs;
         this.ioQueues = ioQueues;
         this.serial = Integer.toHexString(name.hashCode() & 0x7FFFFFFF) + "JV";
         this.doorbells = new Doorbells(doorbellHandler);
         this.queues = new IoQueues(this, reactors, cpumask, ioQueues);
+        this.namespaces = new Namespaces(name, bdevs, this, queues, () -> owner);
     }
 
     String name() {
@@ -67,87 +64,6 @@ final class NvmeDevice implements VhostUserDevice {
 
     void attach(VhostController c) {
         owner = c;
-    }
-
-    // --- namespaces (control threads) ---
-
-    /** Adds {@code bdev} as the next namespace; returns its id. */
-    synchronized int addNamespace(String bdev) {
-        int nsid = namespaces.nextId();
-        BdevEventListener listener = new BdevEventListener() {
-            @Override
-            public void removed(Bdev b) {
-                LOG.warn("controller {}: bdev {} was removed; detaching namespace {}", name, b.name(), nsid);
-                removeNamespace(nsid);
-            }
-
-            @Override
-            public void resized(Bdev b, long oldBlockCount, long newBlockCount) {
-                namespaceChanged(nsid); // Identify Namespace now reports the new size
-            }
-        };
-        namespaces.publish(new Namespace(nsid, bdevs.open(bdev, OpenMode.WRITE_SHARED, "vhost-nvme " + name + " ns "
-                + nsid, listener)));
-        namespaceChanged(nsid);
-        return nsid;
-    }
-
-    /**
-     * Namespace {@code nsid} goes away (its bdev was deleted). New commands get Invalid Namespace at
-     * once; each queue lets go of its bdev channel once the commands in flight on it finished; then
-     * the bdev is released and the change announced.
-     */
-    void removeNamespace(int nsid) {
-        Namespace ns;
-        List<SubmissionQueue> running = new java.util.ArrayList<>();
-        synchronized (this) {
-            ns = namespaces.unpublish(nsid);
-            queues.forEachSq(running::add);
-        }
-        if (ns == null) {
-            return;
-        }
-        for (SubmissionQueue sq : running) {
-            OnReactor.await(sq.cq.reactor, () -> sq.releaseNamespace(ns));
-        }
-        ns.descriptor.close();
-        namespaceChanged(nsid);
-    }
-
-    /**
-     * Records a namespace change for the Changed Namespace List log page and tells the hypervisor with
-     * a config-change message, so it completes an outstanding Asynchronous Event Request (Notice:
-     * namespace attribute changed) for the guest; the admin queue and its AERs are the hypervisor's.
-     */
-    private void namespaceChanged(int nsid) {
-        namespaces.markChanged(nsid);
-        var c = owner;
-        if (c != null) {
-            c.notifyConfigChange();
-        }
-    }
-
-    /** The Changed Namespace List (log page 04h), cleared by reading it. */
-    byte[] takeChangedNamespaces() {
-        return namespaces.takeChanged();
-    }
-
-    /** Any thread (reactors look namespaces up per command): one volatile read. */
-    Namespace namespace(int nsid) {
-        return namespaces.get(nsid);
-    }
-
-    /** NN of Identify Controller: the highest namespace id there has been (ids are not reused). */
-    int maxNamespaceId() {
-        return namespaces.maxId();
-    }
-
-    boolean isAttached(Namespace ns) {
-        return namespace(ns.nsid) == ns;
-    }
-
-    List<Namespace> namespaces() {
-        return namespaces.list();
     }
 
     // --- vhost-user ---

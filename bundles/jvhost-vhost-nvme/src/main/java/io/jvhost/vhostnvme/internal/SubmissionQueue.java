@@ -51,7 +51,7 @@ final class SubmissionQueue implements Poller {
         this.gpa = gpa;
         this.cq = cq;
         this.unposted = new PendingCompletions(size);
-        this.channels = new NamespaceChannels(cq.reactor, device::isAttached);
+        this.channels = new NamespaceChannels(cq.reactor, device.namespaces::isAttached);
         for (int i = 0; i < size; i++) {
             NvmeRequest r = new NvmeRequest(this, MAX_SEGMENTS);
             r.nextFree = free;
@@ -103,7 +103,7 @@ final class SubmissionQueue implements Poller {
         free = r.nextFree;
         inFlight++;
         r.cid = Sqe.cid(ring, at);
-        Namespace ns = device.namespace(Sqe.nsid(ring, at));
+        Namespace ns = device.namespaces.get(Sqe.nsid(ring, at));
         r.ns = ns;
         if (ns == null) {
             finish(r, Nvme.INVALID_NAMESPACE | Nvme.DNR);
