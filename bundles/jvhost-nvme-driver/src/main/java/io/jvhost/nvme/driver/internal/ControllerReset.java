@@ -63,10 +63,10 @@ final class ControllerReset {
         try {
             // every pair's owner stops touching its queues before the controller forgets them
             for (PcieQueuePair qp : queuePairs) {
-                qp.suspend();
+                qp.handshake().suspend();
             }
             for (PcieQueuePair qp : queuePairs) {
-                qp.awaitSuspended(enable.readyTimeoutNanos() + TimeUnit.SECONDS.toNanos(5));
+                qp.handshake().awaitSuspended(enable.readyTimeoutNanos() + TimeUnit.SECONDS.toNanos(5));
             }
         } catch (RuntimeException e) {
             giveUp(e); // an owner that does not answer cannot be resumed safely either
@@ -124,7 +124,7 @@ final class ControllerReset {
             throw new NvmeDriverException(name + " was detached during its reset");
         }
         for (PcieQueuePair qp : queuePairs) {
-            qp.resume();
+            qp.handshake().resume();
         }
         LOG.warn("nvme {} reset; {} queue pair(s) resumed", label, queuePairs.size());
     }
@@ -134,7 +134,7 @@ final class ControllerReset {
         reconnecting = false;
         state.compareAndSet(State.RESETTING, State.FAILED); // not if it was detached meanwhile
         for (PcieQueuePair qp : queuePairs) {
-            qp.fail();
+            qp.handshake().fail();
         }
         String message = label + " failed its reset: " + cause.getMessage()
                 + "; I/O to it fails until a reset succeeds (bdev_nvme_reset_controller) or it is detached";

@@ -201,10 +201,10 @@ final class PcieController implements NvmeController {
         // a reset attempt in progress holds the admin queue and DMA memory: let it end first
         boolean quiet = monitor.stop(enable.readyTimeoutNanos() / 1_000_000 + options.adminTimeoutMillis() + 5_000);
         for (PcieQueuePair qp : queuePairs.alive) {
-            qp.fail();
+            qp.handshake().fail();
         }
         for (PcieQueuePair qp : queuePairs.alive) {
-            quiet &= qp.awaitFailed(TimeUnit.SECONDS.toNanos(5));
+            quiet &= qp.handshake().awaitFailed(TimeUnit.SECONDS.toNanos(5));
         }
         onClose.accept(this);
         if (!quiet) {

@@ -12,14 +12,12 @@ import io.jvhost.nvme.driver.NvmeQueuePair;
  * ({@link QueueRings}), and finished by polling the completion ring's phase bit (no interrupts).
  * After a controller reset the commands still outstanding are placed again.
  * <p>
- * A controller reset or detach runs on another thread; it talks to the owner through {@link #state}
- * and waits until the owner acknowledged, so the queues are never touched by two threads.
+ * A controller reset or detach runs on another thread; it talks to the owner through the
+ * {@link OwnerHandshake} and waits until the owner acknowledged, so the queues are never touched by
+ * two threads.
  */
 final class PcieQueuePair implements NvmeQueuePair {
     private static final int PAGE = DmaBuffer.PAGE;
-    /** Owner-side states; the controller moves a pair out of RUNNING, the owner acknowledges. */
-    private static final int RUNNING = 0, SUSPEND_REQUESTED = 1, SUSPENDED = 2, RESUME_REQUESTED = 3,
-            FAIL_REQUESTED = 4, FAILED = 5;
     /** Status reported for commands that end because the controller failed or was detached. */
     static final int STATUS_ABORTED = Nvme.ABORTED_SQ_DELETION;
     private static final int TIMEOUT_CHECK_PERIOD = 1024;
@@ -37,10 +35,9 @@ final class PcieQueuePair implements NvmeQueuePair {
     /** Data commands sent from the caller's (registered) memory and through bounce pages; written by the owner only. */
     private long directCommands, copiedCommands;
     private long polls;
-    private volatile int state = RUNNING;
+    private final OwnerHandshake handshake;
     /** Requests submitted after the pair failed, completed on the next poll. */
     private final java.util.ArrayDeque<FailedCommand> failedLater = new java.util.ArrayDeque<>();
-    private volatile Runnable wake = () -> { };
 
     /** A request that arrived after the pair failed (rare path: allocating is fine). */
     private record FailedCommand(Object request, Callback callback) {
@@ -63,6 +60,7 @@ final class PcieQueuePair implements NvmeQueuePair {
             throw e;
         }
         this.slots = new CommandSlots(ids);
+        this.handshake = new OwnerHandshake(qid);
     }
 
     int id() {
@@ -125,9 +123,9 @@ final class PcieQueuePair implements NvmeQueuePair {
      */
     private boolean submit(int opcode, int nsid, long lba, int cdw12, SgList sg, long offset, int bytes, boolean read,
             Object request, Callback callback) {
-        int s = state;
-        if (s != RUNNING) {
-            if (s == FAILED || s == FAIL_REQUESTED) {
+        int s = handshake.state();
+        if (s != OwnerHandshake.RUNNING) {
+            if (s == OwnerHandshake.FAILED || s == OwnerHandshake.FAIL_REQUESTED) {
                 failLater(request, callback);
                 return true;
             }
@@ -188,8 +186,8 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     @Override
     public int poll() {
-        int s = state;
-        if (s != RUNNING) {
+        int s = handshake.state();
+        if (s != OwnerHandshake.RUNNING) {
             return changeState(s);
         }
         int done = 0;
@@ -251,8 +249,8 @@ final class PcieQueuePair implements NvmeQueuePair {
     /** The owner's side of a reset or detach. */
     private int changeState(int s) {
         switch (s) {
-            case SUSPEND_REQUESTED -> state = SUSPENDED;
-            case RESUME_REQUESTED -> {
+            case OwnerHandshake.SUSPEND_REQUESTED -> handshake.acknowledge(OwnerHandshake.SUSPENDED);
+            case OwnerHandshake.RESUME_REQUESTED -> {
                 // the controller forgot every queue entry: start over and place the outstanding commands again
                 rings.restart();
                 long now = System.nanoTime();
@@ -262,13 +260,13 @@ final class PcieQueuePair implements NvmeQueuePair {
                         rings.place(slots.entries, CommandSlots.entryOffset(cid));
                     }
                 }
-                state = RUNNING;
+                handshake.acknowledge(OwnerHandshake.RUNNING);
                 if (outstanding > 0) {
                     rings.ringSubmission();
                 }
                 return 1;
             }
-            case FAIL_REQUESTED -> {
+            case OwnerHandshake.FAIL_REQUESTED -> {
                 int n = 0;
                 for (int cid = 0; cid < slots.size(); cid++) {
                     if (slots.inUse(cid)) {
@@ -280,10 +278,10 @@ final class PcieQueuePair implements NvmeQueuePair {
                         n++;
                     }
                 }
-                state = FAILED;
+                handshake.acknowledge(OwnerHandshake.FAILED);
                 return n + drainFailed();
             }
-            case FAILED -> {
+            case OwnerHandshake.FAILED -> {
                 return drainFailed();
             }
             default -> {
@@ -295,55 +293,17 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     @Override
     public void onStateChange(Runnable wake) {
-        this.wake = wake;
+        handshake.onStateChange(wake);
     }
 
-    void suspend() {
-        state = SUSPEND_REQUESTED;
-        wake.run();
-    }
-
-    void awaitSuspended(long timeoutNanos) {
-        await(SUSPENDED, timeoutNanos);
-    }
-
-    private void await(int wanted, long timeoutNanos) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (state != wanted) {
-            if (System.nanoTime() > deadline) {
-                throw new NvmeDriverException("nvme queue pair " + qid + " was not polled by its owner within "
-                        + timeoutNanos / 1_000_000 + " ms");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-        }
+    /** The controller's side of a reset or detach (see {@link OwnerHandshake}). */
+    OwnerHandshake handshake() {
+        return handshake;
     }
 
     /** With the owner suspended: forget the old entries (the controller recreates the queues next). */
     void clearQueues() {
         rings.clear();
-    }
-
-    void resume() {
-        state = RESUME_REQUESTED;
-        wake.run();
-    }
-
-    /** Outstanding commands complete as aborted on the owner's next poll; later submissions fail too. */
-    void fail() {
-        if (state != FAILED) {
-            state = FAIL_REQUESTED;
-            wake.run();
-        }
-    }
-
-    /** Waits until the owner completed everything outstanding after {@link #fail()}; false on timeout. */
-    boolean awaitFailed(long timeoutNanos) {
-        try {
-            await(FAILED, timeoutNanos);
-            return true;
-        } catch (NvmeDriverException e) {
-            return false;
-        }
     }
 
     /** Read from other threads for statistics only: a count may lag the owner's by a few commands. */
