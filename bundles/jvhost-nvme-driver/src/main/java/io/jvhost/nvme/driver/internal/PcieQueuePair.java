@@ -9,8 +9,8 @@ import io.jvhost.nvme.driver.NvmeQueuePair;
 /**
  * One I/O queue pair, owned by the thread that created it: commands built into their id's slot
  * ({@link CommandSlots}) with their data pages ({@link CommandData}), placed on the rings
- * ({@link QueueRings}), and finished by polling the completion ring's phase bit (no interrupts).
- * After a controller reset the commands still outstanding are placed again.
+ * ({@link QueueRings}), and finished by polling the completion ring's phase bit (no interrupts);
+ * {@link InFlightCommands} ends each one, or places it again after a controller reset.
  * <p>
  * A controller reset or detach runs on another thread; it talks to the owner through the
  * {@link OwnerHandshake} and waits until the owner acknowledged, so the queues are never touched by
@@ -18,8 +18,6 @@ import io.jvhost.nvme.driver.NvmeQueuePair;
  */
 final class PcieQueuePair implements NvmeQueuePair {
     private static final int PAGE = DmaBuffer.PAGE;
-    /** Status reported for commands that end because the controller failed or was detached. */
-    static final int STATUS_ABORTED = Nvme.ABORTED_SQ_DELETION;
     private static final int TIMEOUT_CHECK_PERIOD = 1024;
 
     private final PcieController controller;
@@ -31,17 +29,11 @@ final class PcieQueuePair implements NvmeQueuePair {
     private QueueRings rings;
     private CommandData data;
     private final CommandSlots slots;
-    private int outstanding;
+    private final InFlightCommands inFlight;
     /** Data commands sent from the caller's (registered) memory and through bounce pages; written by the owner only. */
     private long directCommands, copiedCommands;
     private long polls;
     private final OwnerHandshake handshake;
-    /** Requests submitted after the pair failed, completed on the next poll. */
-    private final java.util.ArrayDeque<FailedCommand> failedLater = new java.util.ArrayDeque<>();
-
-    /** A request that arrived after the pair failed (rare path: allocating is fine). */
-    private record FailedCommand(Object request, Callback callback) {
-    }
 
     PcieQueuePair(PcieController controller, int qid, int entries, DmaMemory dma, ControllerRegisters registers,
             DoorbellBuffer doorbells, int maxTransfer, long timeoutNanos) {
@@ -60,6 +52,7 @@ final class PcieQueuePair implements NvmeQueuePair {
             throw e;
         }
         this.slots = new CommandSlots(ids);
+        this.inFlight = new InFlightCommands(slots, data);
         this.handshake = new OwnerHandshake(qid);
     }
 
@@ -86,7 +79,7 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     @Override
     public int outstanding() {
-        return outstanding;
+        return inFlight.outstanding();
     }
 
     @Override
@@ -126,7 +119,7 @@ final class PcieQueuePair implements NvmeQueuePair {
         int s = handshake.state();
         if (s != OwnerHandshake.RUNNING) {
             if (s == OwnerHandshake.FAILED || s == OwnerHandshake.FAIL_REQUESTED) {
-                failLater(request, callback);
+                inFlight.failLater(request, callback);
                 return true;
             }
             return false; // suspended for a reset: the caller retries later
@@ -158,8 +151,8 @@ final class PcieQueuePair implements NvmeQueuePair {
             } else {
                 copiedCommands++;
                 if (!read && !data.copy(sg, offset, bytes, cid, true)) {
-                    releaseCommand(cid);
-                    failLater(request, callback);
+                    inFlight.release(cid);
+                    inFlight.failLater(request, callback);
                     return true;
                 }
                 count = data.bounceEntries(cid);
@@ -169,19 +162,10 @@ final class PcieQueuePair implements NvmeQueuePair {
         }
         Sqe.write(slots.entries, CommandSlots.entryOffset(cid), opcode, cid, nsid, prp1, prp2, cdw10, cdw11, cdw12);
         slots.record(cid, request, callback, sg, offset, Math.max(bytes, 0), read, direct == 0, System.nanoTime());
-        outstanding++;
+        inFlight.placed();
         rings.place(slots.entries, CommandSlots.entryOffset(cid));
         rings.ringSubmission();
         return true;
-    }
-
-    private void releaseCommand(int cid) {
-        data.releasePages(cid);
-        slots.release(cid);
-    }
-
-    private void failLater(Object request, Callback callback) {
-        failedLater.add(new FailedCommand(request, callback));
     }
 
     @Override
@@ -194,56 +178,20 @@ final class PcieQueuePair implements NvmeQueuePair {
         long next;
         while ((next = rings.nextCompletion()) >= 0) {
             done++;
-            finish((int) (next >>> 16), (int) next & 0xFFFF);
+            inFlight.completed((int) (next >>> 16), (int) next & 0xFFFF);
         }
         if (done > 0) {
             rings.ringCompletion();
         }
-        if (timeoutNanos > 0 && outstanding > 0 && ++polls % TIMEOUT_CHECK_PERIOD == 0) {
-            checkTimeouts();
+        if (timeoutNanos > 0 && inFlight.outstanding() > 0 && ++polls % TIMEOUT_CHECK_PERIOD == 0) {
+            inFlight.checkTimeouts(controller, qid, timeoutNanos);
         }
-        return done + drainFailed();
-    }
-
-    private void finish(int cid, int status) {
-        if (!slots.inUse(cid)) {
-            return; // not ours (a controller bug): nothing to complete
-        }
-        Object request = slots.requests[cid];
-        Callback cb = slots.callbacks[cid];
-        if (status == Nvme.SUCCESS && slots.readsData[cid] && slots.dataBytes[cid] > 0 && slots.bounced[cid]) {
-            data.copy(slots.datas[cid], slots.dataOffset[cid], slots.dataBytes[cid], cid, false);
-        }
-        outstanding--;
-        releaseCommand(cid);
-        cb.completed(request, status);
-    }
-
-    private void checkTimeouts() {
-        long now = System.nanoTime();
-        for (int cid = 0; cid < slots.size(); cid++) {
-            if (slots.overdue(cid, now, timeoutNanos)) {
-                controller.reportTimeout(qid, cid);
-            }
-        }
+        return done + inFlight.drainFailed();
     }
 
     /** Called by the monitor: whether command {@code cid} submitted before {@code since} is still outstanding. */
     boolean stillOutstanding(int cid, long since) {
         return slots.stillOutstanding(cid, since);
-    }
-
-    private int drainFailed() {
-        if (failedLater.isEmpty()) {
-            return 0;
-        }
-        int n = 0;
-        FailedCommand f;
-        while ((f = failedLater.poll()) != null) {
-            f.callback().completed(f.request(), STATUS_ABORTED);
-            n++;
-        }
-        return n;
     }
 
     /** The owner's side of a reset or detach. */
@@ -253,36 +201,20 @@ final class PcieQueuePair implements NvmeQueuePair {
             case OwnerHandshake.RESUME_REQUESTED -> {
                 // the controller forgot every queue entry: start over and place the outstanding commands again
                 rings.restart();
-                long now = System.nanoTime();
-                for (int cid = 0; cid < slots.size(); cid++) {
-                    if (slots.inUse(cid)) {
-                        slots.resubmitted(cid, now);
-                        rings.place(slots.entries, CommandSlots.entryOffset(cid));
-                    }
-                }
+                inFlight.placeAgain(rings);
                 handshake.acknowledge(OwnerHandshake.RUNNING);
-                if (outstanding > 0) {
+                if (inFlight.outstanding() > 0) {
                     rings.ringSubmission();
                 }
                 return 1;
             }
             case OwnerHandshake.FAIL_REQUESTED -> {
-                int n = 0;
-                for (int cid = 0; cid < slots.size(); cid++) {
-                    if (slots.inUse(cid)) {
-                        Object request = slots.requests[cid];
-                        Callback cb = slots.callbacks[cid];
-                        outstanding--;
-                        releaseCommand(cid);
-                        cb.completed(request, STATUS_ABORTED);
-                        n++;
-                    }
-                }
+                int n = inFlight.abortAll();
                 handshake.acknowledge(OwnerHandshake.FAILED);
-                return n + drainFailed();
+                return n;
             }
             case OwnerHandshake.FAILED -> {
-                return drainFailed();
+                return inFlight.drainFailed();
             }
             default -> {
                 return 0;
@@ -328,6 +260,7 @@ final class PcieQueuePair implements NvmeQueuePair {
 
     @Override
     public void close() {
+        int outstanding = inFlight.outstanding();
         if (outstanding > 0) {
             throw new IllegalStateException("nvme queue pair " + qid + " still has " + outstanding + " command(s) outstanding");
         }
