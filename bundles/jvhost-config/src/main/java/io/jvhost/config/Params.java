@@ -5,15 +5,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The params object of one method call, with typed access that fails with SPDK's invalid-params
  * error naming the method, the key and what was wrong. Unknown keys are refused too, so a typo in a
- * config file does not pass silently.
+ * config file does not pass silently; keys that SPDK's own clients send but that mean nothing here
+ * are declared with {@link #withoutEffect} and accepted with a note in the log.
  */
 public final class Params {
+    private static final Logger LOG = LoggerFactory.getLogger(Params.class);
     private final String method;
     private final Map<String, Object> values;
+    private Set<String> withoutEffect = Set.of();
 
     public Params(String method, Map<String, Object> values) {
         this.method = method;
@@ -41,12 +46,27 @@ public final class Params {
         return Collections.unmodifiableMap(values);
     }
 
-    /** Fails naming any key not in {@code allowed}. */
+    /**
+     * Declares keys that SPDK's clients send for this method and that change nothing in jvhost (e.g.
+     * rpc.py's {@code packed_ring_recovery}): {@link #allowOnly} accepts them and logs, at info
+     * level, each one given. Call it before {@code allowOnly}.
+     */
+    public Params withoutEffect(Set<String> keys) {
+        this.withoutEffect = keys;
+        return this;
+    }
+
+    /** Fails naming any key not in {@code allowed} (nor declared {@link #withoutEffect}). */
     public Params allowOnly(Set<String> allowed) {
         for (String k : values.keySet()) {
-            if (!allowed.contains(k)) {
+            if (withoutEffect.contains(k) && !allowed.contains(k)) {
+                LOG.info("{}: parameter '{}' ({}) is accepted for SPDK compatibility and has no effect in jvhost",
+                        method, k, Json.write(values.get(k)));
+            } else if (!allowed.contains(k)) {
+                java.util.TreeSet<String> accepted = new java.util.TreeSet<>(allowed);
+                accepted.addAll(withoutEffect);
                 throw MethodException.invalidParams(method + ": unknown parameter '" + k + "'; accepted: "
-                        + allowed.stream().sorted().toList());
+                        + List.copyOf(accepted));
             }
         }
         return this;

@@ -3,7 +3,7 @@
  * bundles contribute (the same methods serve the JSON config file and JSON-RPC), and their errors.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.jvhost.config;
 
 import org.osgi.annotation.bundle.Export;

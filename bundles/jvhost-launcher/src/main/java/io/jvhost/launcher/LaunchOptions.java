@@ -39,11 +39,13 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                    jvhost rpc [-s SOCKET] METHOD [key=value ...]
                    jvhost blkperf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
                                   [--time S] [--backend-pid PID] [--packed] [--json]
-              --config FILE      apply an SPDK-format JSON config at start ({"subsystems":[...]});
-                                 without it, runtime-config/default.json (--no-default-config: none)
-              --cpumask MASK     reactor cores, hex (0x3) or list (0-1); default 0x1
+              -c, --config, --json FILE
+                                 apply an SPDK-format JSON config at start ({"subsystems":[...]}), e.g.
+                                 one SPDK's save_config wrote; without it, runtime-config/default.json
+                                 (--no-default-config: none)
+              -m, --cpumask MASK reactor cores, hex (0x3) or list (0-1); default 0x1
               --idle NAME        reactor idle strategy: busy-spin, backoff or interrupt (default)
-              -S DIR             directory for vhost-user sockets (default /var/tmp)
+              -S DIR             directory for vhost-user sockets, created if missing (default /var/tmp)
               -r PATH            JSON-RPC socket, SPDK's protocol (default /var/tmp/spdk.sock; none: off)
               -x "COMMANDS"      Gogo commands to run once started (';' separates several)
               --feature NAME     feature to provision from features/ (default jvhost-all; several: A,B)
@@ -117,7 +119,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--config", "-c" -> config = Path.of(value(args, ++i, a));
+                case "--config", "-c", "--json" -> config = Path.of(value(args, ++i, a));
                 case "--cpumask", "-m" -> cpumask = value(args, ++i, a);
                 case "--idle" -> idle = value(args, ++i, a);
                 case "-x" -> commands.add(value(args, ++i, a));
@@ -161,7 +163,12 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
             throw new UsageException("unknown log level '" + logLevel + "': use ERROR, WARN, INFO or DEBUG");
         }
         if (!Files.isDirectory(socketDir)) {
-            throw new UsageException("socket directory " + socketDir + " does not exist");
+            try {
+                Files.createDirectories(socketDir);
+            } catch (java.io.IOException e) {
+                throw new UsageException("socket directory " + socketDir + " does not exist and cannot be created ("
+                        + e + "); create it, or give another with -S");
+            }
         }
         if (!rpcSocket.equals("none") && !Files.isDirectory(Path.of(rpcSocket).toAbsolutePath().getParent())) {
             throw new UsageException("the directory of the JSON-RPC socket " + rpcSocket + " does not exist");

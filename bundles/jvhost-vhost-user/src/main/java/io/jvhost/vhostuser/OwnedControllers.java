@@ -72,6 +72,8 @@ public final class OwnedControllers<D extends VhostUserDevice> {
             close.accept(device);
             throw e;
         }
+        // saved as SPDK saves it: with the reactors' mask the controller runs on, given or not
+        params.putIfAbsent("cpumask", c.cpumask().toString());
         owned.put(name, new Owned<>(device, params));
         return c;
     }

@@ -18,6 +18,29 @@ public final class BdevParams {
         return (int) bs;
     }
 
+    /** Format keys SPDK's bdev_malloc_create and bdev_null_create take ({@link #checkFormat} reads them). */
+    public static final java.util.Set<String> FORMAT_PARAMS = java.util.Set.of("physical_block_size", "md_size",
+            "md_interleave", "dif_type", "dif_is_head_of_md", "dif_pi_format");
+
+    /**
+     * Checks SPDK's format parameters against what jvhost bdevs are: blocks without metadata or
+     * protection information. A zero {@code md_size}/{@code dif_type}, the flags that only qualify
+     * metadata, and a valid {@code physical_block_size} are accepted without effect (declare
+     * {@link #FORMAT_PARAMS} with {@link Params#withoutEffect}); asking for metadata is refused.
+     */
+    public static void checkFormat(Params p, int blockSize) {
+        if (p.integer("md_size", 0) != 0 || p.integer("dif_type", 0) != 0) {
+            throw MethodException.invalidParams(p.method() + ": md_size " + p.integer("md_size", 0) + " / dif_type "
+                    + p.integer("dif_type", 0) + ": jvhost bdevs have no per-block metadata or protection"
+                    + " information; leave md_size and dif_type out (or 0)");
+        }
+        long physical = p.integer("physical_block_size", blockSize);
+        if (physical < blockSize || Long.bitCount(physical) != 1) {
+            throw MethodException.invalidParams(p.method() + ": physical_block_size " + physical
+                    + " must be a power of two and at least block_size " + blockSize);
+        }
+    }
+
     /** {@code num_blocks}: at least 1, and the size in bytes must fit in {@code maxBytes}. */
     public static long numBlocks(Params p, int blockSize, long maxBytes, String limitReason) {
         long n = p.integer("num_blocks");

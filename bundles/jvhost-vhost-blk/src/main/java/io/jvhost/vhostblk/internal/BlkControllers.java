@@ -30,7 +30,9 @@ public final class BlkControllers implements SubsystemConfig {
     /** Queues offered when the caller does not say: QEMU asks one per vCPU. */
     static final int DEFAULT_QUEUES = 16;
     private static final Set<String> PARAMS = Set.of("ctrlr", "dev_name", "cpumask", "readonly", "packed_ring",
-            "num_queues", "socket_mode", "socket_owner", "socket_group");
+            "num_queues", "transport", "socket_mode", "socket_owner", "socket_group");
+    /** rpc.py sends it on every call; a packed ring's inflight recovery is the crash-recovery issue's, not a switch. */
+    private static final Set<String> WITHOUT_EFFECT = Set.of("packed_ring_recovery");
     private final BdevRegistry bdevs;
     private final OwnedControllers<BlkDevice> mine;
     private final BundleCommands commands;
@@ -53,8 +55,13 @@ public final class BlkControllers implements SubsystemConfig {
 
     /** {@code vhost_create_blk_controller}: returns true as SPDK does. */
     Object create(Params p) {
-        p.allowOnly(PARAMS);
+        p.withoutEffect(WITHOUT_EFFECT).allowOnly(PARAMS);
         String name = p.string("ctrlr");
+        String transport = p.string("transport", TYPE);
+        if (!TYPE.equals(transport)) {
+            throw io.jvhost.config.MethodException.invalidParams(p.method() + ": controller " + name + ": transport '"
+                    + transport + "' is not offered; jvhost serves virtio-blk as '" + TYPE + "' only");
+        }
         // packed_ring offers VIRTIO_F_RING_PACKED; the front-end still chooses (QEMU: packed=on)
         BlkDevice device;
         try {
@@ -63,8 +70,24 @@ public final class BlkControllers implements SubsystemConfig {
         } catch (BdevException e) {
             throw e.forMethod(p, "controller " + name);
         }
-        device.attach(mine.create(p, device, () -> backendInfo(device)));
+        device.attach(mine.create(savedAsSpdk(p), device, () -> backendInfo(device)));
         return true;
+    }
+
+    /** The create call's params as SPDK's save_config writes them: readonly, packed_ring and transport always. */
+    private static Params savedAsSpdk(Params p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ctrlr", p.string("ctrlr"));
+        m.put("dev_name", p.string("dev_name"));
+        m.put("readonly", p.bool("readonly", false));
+        m.put("packed_ring", p.bool("packed_ring", false));
+        p.asMap().forEach((k, v) -> {
+            if (!WITHOUT_EFFECT.contains(k)) {
+                m.putIfAbsent(k, v);
+            }
+        });
+        m.putIfAbsent("transport", TYPE);
+        return new Params(p.method(), m);
     }
 
     private static Map<String, Object> backendInfo(BlkDevice device) {

@@ -31,7 +31,12 @@ public final class BdevManagement {
         this.methods = MethodRegistrations.register(context,
                 MethodRegistrations.method("bdev_get_bdevs", "List bdevs, or one with {name}", this::getBdevs),
                 MethodRegistrations.method("bdev_get_iostat", "I/O statistics of all bdevs, or one with {name}",
-                        this::getIostat));
+                        this::getIostat),
+                MethodRegistrations.method("bdev_wait_for_examine", "Returns once every bdev is examined (here at"
+                        + " once: a bdev is registered whole when its create call returns)", p -> {
+                            p.allowOnly(Set.of());
+                            return true;
+                        }));
     }
 
     @Deactivate

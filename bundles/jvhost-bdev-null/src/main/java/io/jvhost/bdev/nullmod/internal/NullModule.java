@@ -62,9 +62,10 @@ public final class NullModule {
     }
 
     Object create(Params p) {
-        p.allowOnly(Set.of("name", "num_blocks", "block_size", "uuid", "md_size", "dif_type"));
+        p.withoutEffect(BdevParams.FORMAT_PARAMS).allowOnly(Set.of("name", "num_blocks", "block_size", "uuid"));
         String name = p.string("name");
         int blockSize = BdevParams.blockSize(p, 512);
+        BdevParams.checkFormat(p, blockSize);
         long blocks = BdevParams.numBlocks(p, blockSize, MAX_BYTES, "the 2^60-byte limit");
         BdevBackend backend = new BdevBackend() {
             @Override
