@@ -210,8 +210,6 @@ public class RpcMethodsIT {
                 expect(c, m, "[1]", INVALID);
             }
             expect(c, "bdev_wait_for_examine", null, OK);
-            expect(c, "framework_wait_init", null, OK);
-            expect(c, "framework_wait_init", "{\"x\":1}", INVALID);
             expect(c, "bdev_wait_for_examine", "{\"x\":1}", INVALID);
 
             Set<String> untested = new TreeSet<>(methods);
