@@ -7,7 +7,6 @@ import static org.junit.Assert.fail;
 
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.config.ConfigMethods;
-import io.jvhost.config.Json;
 import io.jvhost.config.MethodException;
 import io.jvhost.reactor.Reactor;
 import io.jvhost.reactor.ReactorGroup;
@@ -47,7 +46,7 @@ public class BdevHotSwapIT {
     }
 
     private Object call(String method, String params) {
-        return methods.invoke(method, Json.parse(params));
+        return InFramework.call(methods, method, params);
     }
 
     private Bundle bundle(String symbolicName) {

@@ -1,5 +1,7 @@
 package io.jvhost.itests;
 
+import io.jvhost.config.ConfigMethods;
+import io.jvhost.config.Json;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.osgi.framework.Bundle;
@@ -18,6 +20,11 @@ final class InFramework {
             }
         }
         throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    /** Calls a config method with params given as JSON text (null: none), as a JSON-RPC client would. */
+    static Object call(ConfigMethods methods, String method, String params) {
+        return methods.invoke(method, params == null ? null : Json.parse(params));
     }
 
     /** Polls {@code condition} every 10 ms; fails the test after 20 s. */

@@ -38,7 +38,7 @@ public class SaveConfigIT {
     }
 
     private Object call(String method, String params) {
-        return methods.invoke(method, params == null ? null : Json.parse(params));
+        return InFramework.call(methods, method, params);
     }
 
     @Test

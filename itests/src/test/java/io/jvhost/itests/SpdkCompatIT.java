@@ -97,7 +97,7 @@ public class SpdkCompatIT {
     }
 
     private Object call(String method, String params) {
-        return methods.invoke(method, params == null ? null : Json.parse(params));
+        return InFramework.call(methods, method, params);
     }
 
     private MethodException refused(String method, String params) {

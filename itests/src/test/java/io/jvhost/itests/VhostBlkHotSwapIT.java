@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.config.ConfigMethods;
-import io.jvhost.config.Json;
 import io.jvhost.frontend.BlkQueue;
 import io.jvhost.frontend.BlkRequests;
 import io.jvhost.frontend.VhostUserBlkDisk;
@@ -59,7 +58,7 @@ public class VhostBlkHotSwapIT {
     }
 
     private Object call(String method, String params) {
-        return methods.invoke(method, Json.parse(params));
+        return InFramework.call(methods, method, params);
     }
 
     private Bundle bundle(String symbolicName) {

@@ -12,13 +12,12 @@ import org.slf4j.LoggerFactory;
  * The params object of one method call, with typed access that fails with SPDK's invalid-params
  * error naming the method, the key and what was wrong. Unknown keys are refused too, so a typo in a
  * config file does not pass silently; keys that SPDK's own clients send but that mean nothing here
- * are declared with {@link #withoutEffect} and accepted with a note in the log.
+ * are named in {@link #allowOnly(Set, Set)} and accepted with a note in the log.
  */
 public final class Params {
     private static final Logger LOG = LoggerFactory.getLogger(Params.class);
     private final String method;
     private final Map<String, Object> values;
-    private Set<String> withoutEffect = Set.of();
 
     public Params(String method, Map<String, Object> values) {
         this.method = method;
@@ -46,18 +45,17 @@ public final class Params {
         return Collections.unmodifiableMap(values);
     }
 
-    /**
-     * Declares keys that SPDK's clients send for this method and that change nothing in jvhost (e.g.
-     * rpc.py's {@code packed_ring_recovery}): {@link #allowOnly} accepts them and logs, at info
-     * level, each one given. Call it before {@code allowOnly}.
-     */
-    public Params withoutEffect(Set<String> keys) {
-        this.withoutEffect = keys;
-        return this;
+    /** Fails naming any key not in {@code allowed}. */
+    public Params allowOnly(Set<String> allowed) {
+        return allowOnly(allowed, Set.of());
     }
 
-    /** Fails naming any key not in {@code allowed} (nor declared {@link #withoutEffect}). */
-    public Params allowOnly(Set<String> allowed) {
+    /**
+     * Fails naming any key in neither set. Keys in {@code withoutEffect} are ones SPDK's clients
+     * send for this method that change nothing in jvhost (e.g. rpc.py's {@code packed_ring_recovery}):
+     * each one given is accepted and logged at info level.
+     */
+    public Params allowOnly(Set<String> allowed, Set<String> withoutEffect) {
         for (String k : values.keySet()) {
             if (withoutEffect.contains(k) && !allowed.contains(k)) {
                 LOG.info("{}: parameter '{}' ({}) is accepted for SPDK compatibility and has no effect in jvhost",

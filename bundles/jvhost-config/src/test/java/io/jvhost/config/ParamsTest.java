@@ -16,11 +16,11 @@ class ParamsTest {
     @Test
     void keysWithoutEffectAreAcceptedAndOthersStillRefused() {
         Params p = params("{\"ctrlr\":\"c0\",\"packed_ring_recovery\":false}")
-                .withoutEffect(Set.of("packed_ring_recovery")).allowOnly(Set.of("ctrlr"));
+                .allowOnly(Set.of("ctrlr"), Set.of("packed_ring_recovery"));
         assertEquals("c0", p.string("ctrlr"));
 
         MethodException e = assertThrows(MethodException.class, () -> params("{\"ctrlr\":\"c0\",\"packed_rnig\":1}")
-                .withoutEffect(Set.of("packed_ring_recovery")).allowOnly(Set.of("ctrlr")));
+                .allowOnly(Set.of("ctrlr"), Set.of("packed_ring_recovery")));
         assertEquals(MethodException.INVALID_PARAMS, e.code());
         assertTrue(e.getMessage().contains("'packed_rnig'"), e.getMessage());
         assertTrue(e.getMessage().contains("[ctrlr, packed_ring_recovery]"), "the accepted list names both kinds: "

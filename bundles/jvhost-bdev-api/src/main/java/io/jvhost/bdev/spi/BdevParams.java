@@ -25,8 +25,9 @@ public final class BdevParams {
     /**
      * Checks SPDK's format parameters against what jvhost bdevs are: blocks without metadata or
      * protection information. A zero {@code md_size}/{@code dif_type}, the flags that only qualify
-     * metadata, and a valid {@code physical_block_size} are accepted without effect (declare
-     * {@link #FORMAT_PARAMS} with {@link Params#withoutEffect}); asking for metadata is refused.
+     * metadata, and a valid {@code physical_block_size} are accepted without effect (pass
+     * {@link #FORMAT_PARAMS} to {@link Params#allowOnly(java.util.Set, java.util.Set)} after this
+     * check, so a refused call is not logged as accepted); asking for metadata is refused.
      */
     public static void checkFormat(Params p, int blockSize) {
         if (p.integer("md_size", 0) != 0 || p.integer("dif_type", 0) != 0) {

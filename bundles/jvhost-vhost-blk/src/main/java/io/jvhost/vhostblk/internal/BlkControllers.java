@@ -55,7 +55,7 @@ public final class BlkControllers implements SubsystemConfig {
 
     /** {@code vhost_create_blk_controller}: returns true as SPDK does. */
     Object create(Params p) {
-        p.withoutEffect(WITHOUT_EFFECT).allowOnly(PARAMS);
+        p.allowOnly(PARAMS, WITHOUT_EFFECT);
         String name = p.string("ctrlr");
         String transport = p.string("transport", TYPE);
         if (!TYPE.equals(transport)) {
@@ -94,7 +94,7 @@ public final class BlkControllers implements SubsystemConfig {
         Map<String, Object> block = new LinkedHashMap<>();
         block.put("readonly", device.readOnly());
         block.put("bdev", device.removed() ? null : device.bdev().name());
-        block.put("transport", "vhost_user_blk");
+        block.put("transport", TYPE);
         return Map.of("block", block);
     }
 

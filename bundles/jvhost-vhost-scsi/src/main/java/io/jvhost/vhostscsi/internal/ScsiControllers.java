@@ -78,11 +78,11 @@ public final class ScsiControllers implements SubsystemConfig {
     /** {@code vhost_create_scsi_controller}: returns true as SPDK does. */
     Object create(Params p) {
         // rpc.py always sends delay (false): a controller here listens at once, there is no vhost_start_scsi_controller
-        p.withoutEffect(Set.of("delay")).allowOnly(CREATE_PARAMS);
         if (p.bool("delay", false)) {
             throw io.jvhost.config.MethodException.invalidParams(p.method() + ": controller " + p.string("ctrlr")
                     + ": delay=true is not supported (controllers start at once); leave it out or false");
         }
+        p.allowOnly(CREATE_PARAMS, Set.of("delay"));
         ScsiDevice device = new ScsiDevice(p.string("ctrlr"), targets,
                 (int) p.integer("num_queues", DEFAULT_QUEUES, 1, 254));
         mine.create(p, device, () -> Map.of("scsi", device.describeTargets()));

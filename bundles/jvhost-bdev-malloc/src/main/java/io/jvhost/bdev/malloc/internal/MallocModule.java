@@ -45,11 +45,10 @@ public final class MallocModule {
     }
 
     Object create(Params p) {
-        p.withoutEffect(BdevParams.FORMAT_PARAMS).allowOnly(Set.of("name", "num_blocks", "block_size", "uuid",
-                "optimal_io_boundary"));
-        String name = BdevParams.name(p, bdevs);
         int blockSize = BdevParams.blockSize(p, 512);
         BdevParams.checkFormat(p, blockSize);
+        p.allowOnly(Set.of("name", "num_blocks", "block_size", "uuid", "optimal_io_boundary"), BdevParams.FORMAT_PARAMS);
+        String name = BdevParams.name(p, bdevs);
         long blocks = BdevParams.numBlocks(p, blockSize, physicalMemory, "this machine's memory ("
                 + physicalMemory / 1048576 + " MiB)");
         int boundary = (int) p.integer("optimal_io_boundary", 0, 0, Integer.MAX_VALUE);

@@ -62,10 +62,10 @@ public final class NullModule {
     }
 
     Object create(Params p) {
-        p.withoutEffect(BdevParams.FORMAT_PARAMS).allowOnly(Set.of("name", "num_blocks", "block_size", "uuid"));
-        String name = p.string("name");
         int blockSize = BdevParams.blockSize(p, 512);
         BdevParams.checkFormat(p, blockSize);
+        p.allowOnly(Set.of("name", "num_blocks", "block_size", "uuid"), BdevParams.FORMAT_PARAMS);
+        String name = p.string("name");
         long blocks = BdevParams.numBlocks(p, blockSize, MAX_BYTES, "the 2^60-byte limit");
         BdevBackend backend = new BdevBackend() {
             @Override
