@@ -122,6 +122,19 @@ public class RpcMethodsIT {
             expect(c, "bdev_get_bdevs", "{\"name\":5}", INVALID);
             expect(c, "bdev_get_iostat", null, OK);
             expect(c, "bdev_get_iostat", "{\"name\":\"Mx\"}", NODEV);
+            Map<?, ?> perChannel = (Map<?, ?>) expect(c, "bdev_get_iostat", "{\"name\":\"M1\",\"per_channel\":true}", OK);
+            assertEquals(perChannel.toString(), "M1", perChannel.get("name"));
+            assertTrue(perChannel.toString(), perChannel.get("channels") instanceof List);
+            expect(c, "bdev_get_iostat", "{\"per_channel\":true}", INVALID); // SPDK: per channel needs a name
+            Map<?, ?> reactors = (Map<?, ?>) expect(c, "framework_get_reactors", null, OK);
+            assertTrue(reactors.toString(), ((List<?>) reactors.get("reactors")).size() >= 1);
+            expect(c, "framework_get_reactors", "{\"x\":1}", INVALID);
+            Map<?, ?> threads = (Map<?, ?>) expect(c, "thread_get_stats", null, OK);
+            assertTrue(threads.toString(), ((List<?>) threads.get("threads")).size() >= 1);
+            expect(c, "thread_get_stats", "{\"x\":1}", INVALID);
+            // the signal itself would end this test's JVM: ToolsIT's Python client sends SIGTERM to a jvhost process
+            expect(c, "spdk_kill_instance", "{\"sig_name\":\"SIGWHAT\"}", INVALID);
+            expect(c, "spdk_kill_instance", "{}", INVALID);
 
             expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b1\",\"dev_name\":\"M1\"}", OK);
             expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b1\",\"dev_name\":\"M1\"}", EXISTS);
@@ -210,6 +223,8 @@ public class RpcMethodsIT {
                 expect(c, m, "[1]", INVALID);
             }
             expect(c, "bdev_wait_for_examine", null, OK);
+            expect(c, "framework_wait_init", null, OK);
+            expect(c, "framework_wait_init", "{\"x\":1}", INVALID);
             expect(c, "bdev_wait_for_examine", "{\"x\":1}", INVALID);
 
             Set<String> untested = new TreeSet<>(methods);

@@ -155,6 +155,7 @@ public class SpdkCompatIT {
                 + "\"transport\":\"vhost_user_blk\"}"));
         assertEquals(true, call("vhost_create_scsi_controller", "{\"ctrlr\":\"scsi.0\",\"delay\":false}"));
         assertEquals(true, call("bdev_wait_for_examine", null));
+        assertEquals("startup has finished", true, call("framework_wait_init", null));
         String saved = Json.write(call("framework_get_config", "{\"name\":\"vhost_blk\"}"));
         assertFalse("a key without effect is not saved: " + saved, saved.contains("packed_ring_recovery"));
     }

@@ -38,6 +38,15 @@ public interface Bdev {
     /** Statistics summed over all channels. */
     BdevStats stats();
 
+    /**
+     * Statistics of the channels open now, summed per reactor (keyed by reactor index), as SPDK's
+     * {@code bdev_get_iostat} with {@code per_channel} lists them per thread.
+     */
+    java.util.Map<Integer, BdevStats> statsPerReactor();
+
+    /** The module's own description, shaped as SPDK's {@code driver_specific} for the same kind of bdev. */
+    java.util.Map<String, Object> driverSpecific();
+
     /** Names of the current openers (for errors and listings). */
     java.util.List<String> openers();
 }

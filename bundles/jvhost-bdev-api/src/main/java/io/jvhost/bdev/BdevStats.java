@@ -13,14 +13,20 @@ import java.util.Map;
  * @param latencyP99Nanos 99th percentile
  * @param latencyP999Nanos 99.9th percentile
  * @param latencyMeanNanos mean of sampled requests
+ * @param latency sampled latency per type
  */
 public record BdevStats(Map<IoType, Long> ops, Map<IoType, Long> bytes, long errors, long queueDepth,
-        long latencyP50Nanos, long latencyP99Nanos, long latencyP999Nanos, long latencyMeanNanos) {
+        long latencyP50Nanos, long latencyP99Nanos, long latencyP999Nanos, long latencyMeanNanos,
+        Map<IoType, IoLatency> latency) {
     public long ops(IoType t) {
         return ops.getOrDefault(t, 0L);
     }
 
     public long bytes(IoType t) {
         return bytes.getOrDefault(t, 0L);
+    }
+
+    public IoLatency latency(IoType t) {
+        return latency.getOrDefault(t, IoLatency.NONE);
     }
 }

@@ -17,6 +17,9 @@ public interface Reactor {
     /** The core this reactor runs on (or was meant to run on when pinning is not allowed). */
     int core();
 
+    /** The Linux thread id of the reactor's thread ({@code /proc/PID/task/TID}); 0 until it started. */
+    int osThreadId();
+
     /** True when called from this reactor's own thread. */
     boolean inReactor();
 

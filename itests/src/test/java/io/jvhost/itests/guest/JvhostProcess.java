@@ -49,6 +49,11 @@ final class JvhostProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** The exit code once the process ended by itself within {@code seconds}; -1 if it is still running. */
+    int awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
     /** SIGTERM, then the exit code (jvhost exits 0 on a clean stop). */
     int stop() throws InterruptedException {
         process.destroy();

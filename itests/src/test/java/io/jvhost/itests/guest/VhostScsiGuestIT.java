@@ -13,8 +13,8 @@ import org.junit.Test;
 /**
  * A real Linux guest in QEMU drives a jvhost vhost-user-scsi controller with two request queues: the
  * LUNs have the right size and identity (sg3-utils), fio verifies data, UNMAP zeroes blocks, and a
- * target attached while the guest runs appears as a new disk and disappears again when detached,
- * while verified I/O on another disk goes on throughout.
+ * target attached while the guest runs appears as a new disk and disappears again when detached or
+ * when its bdev is deleted, while verified I/O on another disk goes on throughout.
  */
 public class VhostScsiGuestIT {
     private static Path home;
@@ -83,6 +83,14 @@ public class VhostScsiGuestIT {
             assertTrue(listed, listed.contains("Malloc2") && listed.contains("\"scsi_dev_num\": 2"));
             vm.awaitConsole("JVTEST DETACH-NOW", 300);
             rpc("vhost_scsi_controller_remove_target", "ctrlr=scsi0", "scsi_target_num=2");
+            vm.awaitConsole("JVTEST REATTACH-NOW", 300);
+            assertEquals("3", rpc("vhost_scsi_controller_add_target", "ctrlr=scsi0", "scsi_target_num=3",
+                    "bdev_name=Malloc2").trim());
+            vm.awaitConsole("JVTEST DELETE-NOW", 300);
+            // as in SPDK: deleting an exported bdev hot-removes it, and its LUN leaves the guest
+            assertEquals("true", rpc("bdev_malloc_delete", "name=Malloc2").trim());
+            String afterDelete = rpc("vhost_get_controllers");
+            assertTrue(afterDelete, !afterDelete.contains("Malloc2") && !afterDelete.contains("\"scsi_dev_num\": 3"));
             console = vm.awaitExit(600);
         } finally {
             vm.close();
@@ -107,6 +115,8 @@ public class VhostScsiGuestIT {
         assertContains(console, "JVTEST attached size 65536 serial " + serial2);
         assertContains(console, "JVTEST attached disk verified");
         assertContains(console, "JVTEST detached disk gone");
+        assertContains(console, "JVTEST reattached disk read");
+        assertContains(console, "JVTEST deleted bdev's disk gone");
         assertContains(console, "JVTEST background io ok");
         assertContains(console, "JVTEST RESULT PASS");
         assertTrue(console, !console.contains("JVTEST background fio failed"));
@@ -212,6 +222,12 @@ public class VhostScsiGuestIT {
             echo "JVTEST DETACH-NOW"
             wait_dev 2 0
             echo "JVTEST detached disk gone"
+            echo "JVTEST REATTACH-NOW"
+            d=$(wait_dev 3 1)
+            dd if=/dev/$d of=/dev/null bs=4096 count=16 iflag=direct 2>/dev/null && echo "JVTEST reattached disk read"
+            echo "JVTEST DELETE-NOW"
+            wait_dev 3 0
+            echo "JVTEST deleted bdev's disk gone"
             touch /tmp/stop
             wait $bg
             echo "JVTEST background io ok"

@@ -4,6 +4,7 @@ import io.jvhost.bdev.Bdev;
 import io.jvhost.bdev.BdevException;
 import io.jvhost.bdev.BdevRegistry;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +59,11 @@ public final class ModuleBdevs {
             public String createMethod() {
                 return backend.createMethod();
             }
+
+            @Override
+            public Map<String, Object> driverSpecific() {
+                return backend.driverSpecific();
+            }
         };
         try {
             Bdev b = registry.register(spec, tracked);
@@ -89,17 +95,11 @@ public final class ModuleBdevs {
                 });
     }
 
-    /** Deletes one of this module's bdevs; refuses when it is open or belongs to another module. */
+    /**
+     * Deletes one of this module's bdevs as SPDK's {@code bdev_*_delete} does: a bdev still open is
+     * hot-removed (its users are told and fail new I/O), and this returns once every user closed it.
+     */
     public void delete(String name) {
-        if (!names.contains(name)) {
-            throw new BdevException(BdevException.Reason.NOT_FOUND, "no " + module + " bdev named " + name);
-        }
-        await(name, registry.unregister(name, false));
-        names.remove(name);
-    }
-
-    /** Hot-removes one of this module's bdevs even while open (its users see it removed), waiting until it is gone. */
-    public void remove(String name) {
         if (!names.contains(name)) {
             throw new BdevException(BdevException.Reason.NOT_FOUND, "no " + module + " bdev named " + name);
         }

@@ -3,6 +3,8 @@ package io.jvhost.config.internal;
 import io.jvhost.config.ConfigMethods;
 import io.jvhost.config.Json;
 import io.jvhost.config.MethodException;
+import io.jvhost.config.MethodRegistrations;
+import io.jvhost.config.Params;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -13,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Hashtable;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -35,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * Once the framework has started every bundle, applies the {@code --config} file (framework
  * property {@code jvhost.config.file}), then runs the {@code -x} Gogo commands ({@code jvhost.commands},
  * one per line),
- * and registers a {@link StartupStatus} telling the launcher whether jvhost is ready.
+ * and registers a {@link StartupStatus} telling the launcher whether jvhost is ready. Offers SPDK's
+ * {@code framework_wait_init}, which returns once that has happened.
  */
 @Component(immediate = true)
 public final class StartupRunner implements FrameworkListener {
@@ -48,11 +53,18 @@ public final class StartupRunner implements FrameworkListener {
     private volatile CommandProcessor processor;
     private volatile boolean started;
     private volatile ServiceRegistration<StartupStatus> status;
+    /** Counted down once startup finished, well or not; {@link #outcome} says which. */
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile StartupStatus outcome;
+    private final MethodRegistrations waitInit;
 
     @Activate
     public StartupRunner(BundleContext context, @Reference ConfigMethods methods) {
         this.context = context;
         this.methods = methods;
+        this.waitInit = MethodRegistrations.register(context,
+                MethodRegistrations.method("framework_wait_init",
+                        "Returns once startup (the --config file and -x commands) has finished", this::waitInit));
         context.addFrameworkListener(this);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             begin();
@@ -159,7 +171,28 @@ public final class StartupRunner implements FrameworkListener {
         }
     }
 
+    /** SPDK's {@code framework_wait_init}: true once started; an error naming what failed if startup failed. */
+    Object waitInit(Params p) {
+        p.allowOnly(Set.of());
+        try {
+            if (!finished.await(10, TimeUnit.MINUTES)) {
+                throw new MethodException(MethodException.INTERNAL_ERROR, p.method()
+                        + ": startup has not finished after 10 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MethodException(MethodException.INTERNAL_ERROR, p.method() + ": interrupted while waiting");
+        }
+        StartupStatus s = outcome;
+        if (!s.ready()) {
+            throw new MethodException(MethodException.INTERNAL_ERROR, p.method() + ": startup failed: " + s.message());
+        }
+        return true;
+    }
+
     private synchronized void publish(boolean ok, String message) {
+        outcome = new StartupStatus(ok, message);
+        finished.countDown();
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(StartupStatus.STATE, ok ? "ready" : "failed");
         props.put(StartupStatus.MESSAGE, message);
@@ -173,6 +206,7 @@ public final class StartupRunner implements FrameworkListener {
     @Deactivate
     void deactivate() {
         context.removeFrameworkListener(this);
+        waitInit.close();
         ServiceRegistration<StartupStatus> s = status;
         if (s != null) {
             try {

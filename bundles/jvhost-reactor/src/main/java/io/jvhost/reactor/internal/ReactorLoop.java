@@ -43,6 +43,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     private volatile boolean sleeping;
     private volatile boolean running = true;
     private volatile Thread thread;
+    private volatile int osThreadId;
 
     public ReactorLoop(int index, int core, String idleStrategy) {
         this.index = index;
@@ -74,6 +75,11 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     }
 
     @Override
+    public int osThreadId() {
+        return osThreadId;
+    }
+
+    @Override
     public boolean inReactor() {
         return Thread.currentThread() == thread;
     }
@@ -81,6 +87,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     @Override
     public void bindToCurrentThread() {
         thread = Thread.currentThread();
+        osThreadId = Cpu.gettid();
     }
 
     /** Binds the thread that will run this loop before it starts, so thread checks hold from the start. */
@@ -156,6 +163,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     @Override
     public void run() {
         thread = Thread.currentThread();
+        osThreadId = Cpu.gettid();
         pin();
         long last = System.nanoTime();
         try {

@@ -8,6 +8,8 @@ import io.jvhost.bdev.spi.ModuleChannel;
 import io.jvhost.posix.Memory;
 import io.jvhost.reactor.Reactor;
 import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One aio bdev: a channel (own io_uring) per reactor over one shared file descriptor. A file on
@@ -19,9 +21,11 @@ final class AioBackend implements BdevBackend {
     private final int blockSize;
     private final Runnable onDestroy;
     private final MemorySegment image;
+    private final boolean blockSizeOverride;
 
-    AioBackend(AioFile file, int blockSize, long bytes, Runnable onDestroy) {
+    AioBackend(AioFile file, int blockSize, long bytes, boolean blockSizeOverride, Runnable onDestroy) {
         this.file = file;
+        this.blockSizeOverride = blockSizeOverride;
         this.blockSize = blockSize;
         this.onDestroy = onDestroy;
         this.image = file.memoryBacked ? Memory.mmap(bytes, Memory.PROT_READ | (file.readOnly ? 0 : Memory.PROT_WRITE),
@@ -58,5 +62,14 @@ final class AioBackend implements BdevBackend {
     @Override
     public String createMethod() {
         return "bdev_aio_create";
+    }
+
+    @Override
+    public Map<String, Object> driverSpecific() {
+        Map<String, Object> aio = new LinkedHashMap<>();
+        aio.put("filename", file.path());
+        aio.put("block_size_override", blockSizeOverride);
+        aio.put("readonly", file.readOnly);
+        return Map.of("aio", aio);
     }
 }

@@ -85,7 +85,7 @@ public final class AioModule {
             config.put("block_size", blockSize);
             config.put("readonly", readOnly);
             files.put(name, file);
-            AioBackend backend = new AioBackend(file, blockSize, blocks * blockSize, () -> {
+            AioBackend backend = new AioBackend(file, blockSize, blocks * blockSize, p.has("block_size"), () -> {
                 if (files.remove(name, file)) {
                     backends.remove(name);
                 }

@@ -62,7 +62,7 @@ class AioBackendTest {
         long uringBefore = ioUringCompletions();
         try (BdevHarness h = new BdevHarness()) {
             h.registry.register(new BdevSpec("Aio0", null, "aio", "AIO disk", 512, file.size() / 512, 0,
-                    EnumSet.allOf(IoType.class), Map.of()), new AioBackend(file, 512, file.size(),
+                    EnumSet.allOf(IoType.class), Map.of()), new AioBackend(file, 512, file.size(), false,
                     () -> destroyed[0] = true));
             BdevDescriptor d = h.open("Aio0", OpenMode.WRITE_EXCLUSIVE);
             IoChannel ch = d.channel(h.reactor);

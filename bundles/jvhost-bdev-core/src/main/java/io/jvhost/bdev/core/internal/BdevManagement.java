@@ -4,6 +4,7 @@ import io.jvhost.bdev.Bdev;
 import io.jvhost.bdev.BdevException;
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.config.Json;
+import io.jvhost.config.MethodException;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
 import java.util.LinkedHashMap;
@@ -44,8 +45,8 @@ public final class BdevManagement {
         methods.close();
     }
 
-    private List<Bdev> selected(Params p) {
-        p.allowOnly(Set.of("name", "timeout"));
+    private List<Bdev> selected(Params p, Set<String> allowed) {
+        p.allowOnly(allowed);
         if (!p.has("name")) {
             return registry.list();
         }
@@ -55,14 +56,24 @@ public final class BdevManagement {
     }
 
     Object getBdevs(Params p) {
-        return selected(p).stream().map(BdevInfo::describe).toList();
+        return selected(p, Set.of("name", "timeout")).stream().map(BdevInfo::describe).toList();
     }
 
+    /** SPDK's bdev_get_iostat: all bdevs or one; with per_channel (which needs a name), that bdev per thread. */
     Object getIostat(Params p) {
+        List<Bdev> bdevs = selected(p, Set.of("name", "per_channel"));
+        boolean perChannel = p.bool("per_channel", false);
+        if (perChannel && !p.has("name")) {
+            throw MethodException.invalidParams("bdev_get_iostat: per_channel needs the name of a bdev");
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tick_rate", 1_000_000_000L);
         m.put("ticks", System.nanoTime());
-        m.put("bdevs", selected(p).stream().map(BdevInfo::iostat).toList());
+        if (perChannel) {
+            m.putAll(BdevInfo.iostatPerChannel(bdevs.get(0)));
+        } else {
+            m.put("bdevs", bdevs.stream().map(BdevInfo::iostat).toList());
+        }
         return m;
     }
 
@@ -95,7 +106,7 @@ public final class BdevManagement {
 
     @Descriptor("I/O statistics of one bdev")
     public String iostat(@Descriptor("bdev name") String name) {
-        return iostatTable(selected(new Params("bdev:iostat", Map.of("name", name))));
+        return iostatTable(selected(new Params("bdev:iostat", Map.of("name", name)), Set.of("name")));
     }
 
     private static String iostatTable(List<Bdev> bdevs) {

@@ -88,10 +88,11 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
     public void complete(BdevIo io, int status) {
         inFlight--;
         IoType type = io.type();
-        stats.completed(type, status == BdevIo.SUCCESS && type.hasData() ? io.numBlocks() * bdev.blockSize() : 0,
-                status != BdevIo.SUCCESS);
+        // bytes moved for reads and writes, bytes covered for unmap and write-zeroes (SPDK's bytes_unmapped)
+        boolean counted = status == BdevIo.SUCCESS && type != IoType.FLUSH && type != IoType.RESET;
+        stats.completed(type, counted ? io.numBlocks() * bdev.blockSize() : 0, status != BdevIo.SUCCESS);
         if (io.submitNanos != 0) {
-            stats.latency.record(System.nanoTime() - io.submitNanos);
+            stats.timed(type, System.nanoTime() - io.submitNanos);
         }
         io.channel = null;
         io.completion().ioCompleted(io, status);

@@ -10,7 +10,9 @@ import io.jvhost.bdev.spi.BdevBackend;
 import io.jvhost.bdev.spi.BdevSpec;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -176,6 +178,25 @@ final class RegisteredBdev implements Bdev {
             depth += c.inFlight();
         }
         return t.toStats(depth);
+    }
+
+    @Override
+    public Map<String, Object> driverSpecific() {
+        return backend.driverSpecific();
+    }
+
+    @Override
+    public Map<Integer, BdevStats> statsPerReactor() {
+        Map<Integer, StatsTotals> totals = new TreeMap<>();
+        Map<Integer, Long> depths = new TreeMap<>();
+        for (CoreChannel c : channels) {
+            int reactor = c.reactor().index();
+            totals.computeIfAbsent(reactor, r -> new StatsTotals()).add(c.stats);
+            depths.merge(reactor, (long) c.inFlight(), Long::sum);
+        }
+        Map<Integer, BdevStats> result = new TreeMap<>();
+        totals.forEach((r, t) -> result.put(r, t.toStats(depths.get(r))));
+        return result;
     }
 
     @Override

@@ -161,6 +161,47 @@ class CoreChannelTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldTimeOneRequestInSixteenPerTypeAndShowItInSpdksIostatShape() {
+        IoChannel ch = h.open("B0", OpenMode.WRITE_EXCLUSIVE).channel(h.reactor);
+        capacity = 64;
+        BdevHarness.TrackedIo last = null;
+        for (int i = 0; i < 32; i++) {
+            last = h.submit(ch, IoType.READ, i, 1, h.buffer(512));
+        }
+        for (int i = 0; i < 32; i++) {
+            last = h.submit(ch, IoType.WRITE, i, 2, h.buffer(1024));
+        }
+        BdevHarness.TrackedIo end = last;
+        h.stepUntil(() -> end.completions > 0);
+        BdevStats s = h.registry.find("B0").orElseThrow().stats();
+        // requests 0 and 16 are reads, 32 and 48 writes: two of each are timed
+        assertEquals(2, s.latency(IoType.READ).sampled());
+        assertEquals(2, s.latency(IoType.WRITE).sampled());
+        assertEquals(0, s.latency(IoType.FLUSH).sampled());
+        assertTrue(s.latency(IoType.READ).minNanos() > 0);
+        assertTrue(s.latency(IoType.READ).minNanos() <= s.latency(IoType.READ).maxNanos());
+
+        Map<String, Object> stat = BdevInfo.iostat(h.registry.find("B0").orElseThrow());
+        assertEquals(32L, stat.get("num_read_ops"));
+        assertEquals(32L * 1024, stat.get("bytes_written"));
+        assertEquals(s.latency(IoType.READ).estimatedTotalNanos(32), stat.get("read_latency_ticks"));
+        assertEquals(s.latency(IoType.WRITE).maxNanos(), stat.get("max_write_latency_ticks"));
+        assertEquals(0L, stat.get("unmap_latency_ticks"));
+        assertEquals(Map.of(), stat.get("io_error"));
+        for (String field : new String[] {"bytes_unmapped", "num_unmap_ops", "min_read_latency_ticks",
+            "min_unmap_latency_ticks", "bytes_copied", "copy_latency_ticks"}) {
+            assertTrue(stat.containsKey(field), field);
+        }
+
+        Map<String, Object> perChannel = BdevInfo.iostatPerChannel(h.registry.find("B0").orElseThrow());
+        var channels = (java.util.List<Map<String, Object>>) perChannel.get("channels");
+        assertEquals(1, channels.size());
+        assertEquals(1, channels.get(0).get("thread_id"), "reactor 0 is SPDK thread 1");
+        assertEquals(32L, channels.get(0).get("num_write_ops"));
+    }
+
+    @Test
     void shouldEnforceWriteClaimsButAllowSharedAndReadOnlyOpeners() {
         BdevDescriptor exclusive = h.open("B0", OpenMode.WRITE_EXCLUSIVE);
         BdevException e = assertThrows(BdevException.class, () -> h.open("B0", OpenMode.WRITE_SHARED));

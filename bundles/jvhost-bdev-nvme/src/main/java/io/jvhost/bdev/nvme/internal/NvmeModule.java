@@ -162,7 +162,7 @@ public final class NvmeModule {
                 created.add(bdevName);
             }
         } catch (RuntimeException e) {
-            created.forEach(bdevs::remove);
+            created.forEach(bdevs::delete);
             controllers.remove(name);
             c.close();
             throw e;
@@ -180,7 +180,7 @@ public final class NvmeModule {
         controllers.remove(name);
         for (String b : c.bdevNames()) {
             if (bdevs.names().contains(b)) {
-                bdevs.remove(b);
+                bdevs.delete(b);
             }
         }
         // the last bdev's destruction closed it; a controller without namespaces is closed here
