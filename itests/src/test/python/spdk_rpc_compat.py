@@ -5,7 +5,9 @@ The client below speaks rpc.py's wire protocol (JSON-RPC 2.0 on a Unix socket, o
 an answer read until it parses), and every call sends the params rpc.py sends for that command line,
 defaults included. Written from SPDK's JSON-RPC documentation; no SPDK code is used.
 
-usage: spdk_rpc_compat.py --socket RPC_SOCK --jvhost PATH/TO/jvhost --sockets VHOST_SOCKET_DIR --work DIR
+usage: spdk_rpc_compat.py [--phase runtime|wait-for-rpc] --socket RPC_SOCK --jvhost PATH/TO/jvhost
+                          --sockets VHOST_SOCKET_DIR --work DIR
+runtime: a target that is up; wait-for-rpc: one started with --wait-for-rpc and a config making Malloc0.
 Prints one line per check and 'SPDK-RPC-COMPAT PASS' at the end; exits 1 on the first failure.
 """
 import argparse
@@ -89,14 +91,35 @@ IOSTAT_KEYS = ["name", "bytes_read", "num_read_ops", "bytes_written", "num_write
                "max_unmap_latency_ticks", "min_unmap_latency_ticks", "io_error"]
 
 
+def wait_for_rpc_phase(c):
+    """SPDK's startup state: options and discovery answer, the rest waits for framework_start_init."""
+    check("framework_start_init" in c.call("rpc_get_methods"), "rpc_get_methods answers before init")
+    check(c.call("bdev_set_options", {"bdev_io_pool_size": 65535}) is True, "bdev_set_options before init")
+    check(c.call("log_set_print_level", {"level": "INFO"}) is True, "log_set_print_level before init")
+    expect_error(c, "bdev_get_bdevs", None, -1, "bdev_get_bdevs before init")
+    expect_error(c, "bdev_malloc_create", {"num_blocks": 64, "block_size": 512, "name": "Early"}, -1,
+                 "bdev_malloc_create before init")
+    check(c.call("framework_start_init") is True, "framework_start_init runs startup")
+    check(c.call("framework_wait_init") is True, "framework_wait_init after init")
+    names = [b["name"] for b in c.call("bdev_get_bdevs")]
+    check(names == ["Malloc0"], f"the config file ran at framework_start_init: {names}")
+    expect_error(c, "framework_start_init", None, -1, "framework_start_init a second time")
+    check(c.call("spdk_kill_instance", {"sig_name": "SIGINT"}) is True, "spdk_kill_instance SIGINT")
+    print("SPDK-RPC-COMPAT PASS", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--phase", default="runtime", choices=["runtime", "wait-for-rpc"])
     ap.add_argument("--socket", required=True)
     ap.add_argument("--jvhost", required=True)
     ap.add_argument("--sockets", required=True)
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     c = JsonRpcClient(a.socket)
+    if a.phase == "wait-for-rpc":
+        wait_for_rpc_phase(c)
+        return
 
     # scripts start with these two
     check(c.call("framework_wait_init") is True, "framework_wait_init returns true once started")

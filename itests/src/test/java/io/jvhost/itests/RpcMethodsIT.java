@@ -135,6 +135,25 @@ public class RpcMethodsIT {
             // the signal itself would end this test's JVM: ToolsIT's Python client sends SIGTERM to a jvhost process
             expect(c, "spdk_kill_instance", "{\"sig_name\":\"SIGWHAT\"}", INVALID);
             expect(c, "spdk_kill_instance", "{}", INVALID);
+            // logging: levels and flags as SPDK names them, unknown ones refused
+            assertEquals("WARNING", expect(c, "log_get_level", null, OK));
+            expect(c, "log_set_level", "{\"level\":\"INFO\"}", OK);
+            assertEquals("INFO", expect(c, "log_get_level", null, OK));
+            expect(c, "log_set_level", "{\"level\":\"WARNING\"}", OK);
+            expect(c, "log_set_level", "{\"level\":\"LOUD\"}", INVALID);
+            expect(c, "log_set_level", "{}", INVALID);
+            expect(c, "log_set_print_level", "{\"level\":\"notice\"}", OK);
+            assertEquals("NOTICE", expect(c, "log_get_print_level", null, OK));
+            expect(c, "log_set_print_level", "{\"level\":\"WARNING\"}", OK);
+            expect(c, "log_set_print_level", "{\"level\":7}", INVALID);
+            expect(c, "log_set_flag", "{\"flag\":\"vhost_scsi\"}", OK);
+            assertEquals(true, ((Map<?, ?>) expect(c, "log_get_flags", null, OK)).get("vhost_scsi"));
+            expect(c, "log_clear_flag", "{\"flag\":\"all\"}", OK);
+            assertEquals(false, ((Map<?, ?>) expect(c, "log_get_flags", null, OK)).get("vhost_scsi"));
+            expect(c, "log_set_flag", "{\"flag\":\"nonsense\"}", INVALID);
+            expect(c, "log_clear_flag", "{}", INVALID);
+            expect(c, "log_get_flags", "{\"x\":1}", INVALID);
+            expect(c, "log_get_print_level", "{\"x\":1}", INVALID);
 
             expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b1\",\"dev_name\":\"M1\"}", OK);
             expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b1\",\"dev_name\":\"M1\"}", EXISTS);
@@ -225,6 +244,9 @@ public class RpcMethodsIT {
             expect(c, "bdev_wait_for_examine", null, OK);
             expect(c, "framework_wait_init", null, OK);
             expect(c, "framework_wait_init", "{\"x\":1}", INVALID);
+            // started without --wait-for-rpc: subsystems are initialized, so SPDK's invalid-state error
+            expect(c, "framework_start_init", null, -1);
+            expect(c, "framework_start_init", "{\"x\":1}", INVALID);
             expect(c, "bdev_wait_for_examine", "{\"x\":1}", INVALID);
 
             Set<String> untested = new TreeSet<>(methods);

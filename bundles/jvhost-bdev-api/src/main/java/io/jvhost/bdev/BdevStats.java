@@ -14,10 +14,11 @@ import java.util.Map;
  * @param latencyP999Nanos 99.9th percentile
  * @param latencyMeanNanos mean of sampled requests
  * @param latency sampled latency per type
+ * @param latencyBuckets counts of sampled requests per {@link LatencyHistogram} bucket (all types)
  */
 public record BdevStats(Map<IoType, Long> ops, Map<IoType, Long> bytes, long errors, long queueDepth,
         long latencyP50Nanos, long latencyP99Nanos, long latencyP999Nanos, long latencyMeanNanos,
-        Map<IoType, IoLatency> latency) {
+        Map<IoType, IoLatency> latency, long[] latencyBuckets) {
     public long ops(IoType t) {
         return ops.getOrDefault(t, 0L);
     }

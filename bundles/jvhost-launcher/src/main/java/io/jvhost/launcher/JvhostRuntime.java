@@ -143,6 +143,14 @@ public final class JvhostRuntime {
         props.put("jvhost.idle", o.idle());
         props.put("jvhost.socket.dir", o.socketDir().toAbsolutePath().toString());
         props.put("jvhost.rpc.socket", o.rpcSocket());
+        props.put("jvhost.wait.for.rpc", Boolean.toString(o.waitForRpc()));
+        if (o.metrics() != null) {
+            // Felix HTTP (feature jvhost-metrics) reads these: plain HTTP on the one address given, no HTTPS
+            int colon = o.metrics().lastIndexOf(':');
+            props.put("org.apache.felix.http.host", o.metrics().substring(0, colon));
+            props.put("org.osgi.service.http.port", o.metrics().substring(colon + 1));
+            props.put("org.apache.felix.https.enable", "false");
+        }
         if (o.config() != null) {
             props.put("jvhost.config.file", o.config().toAbsolutePath().toString());
         }
@@ -162,7 +170,8 @@ public final class JvhostRuntime {
 
     /**
      * Waits until the config was applied and the commands ran; returns the startup message. Throws
-     * when a bundle failed to start, the config or a command failed, or nothing happened in time.
+     * when a bundle failed to start, the config or a command failed, or nothing happened in time
+     * ({@code timeoutMillis} 0: no limit).
      */
     public String awaitStartup(long timeoutMillis) throws StartupException, InterruptedException {
         BundleContext ctx = context();

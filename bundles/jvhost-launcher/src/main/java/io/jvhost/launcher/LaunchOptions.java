@@ -14,10 +14,13 @@ import java.util.List;
  */
 public record LaunchOptions(Path home, Path config, String cpumask, String idle, List<String> commands,
         List<String> features, Path deploy, Path socketDir, String rpcSocket, Console console, boolean exitAfterStart,
-        String logLevel) {
+        String logLevel, boolean waitForRpc, String metrics) {
 
     /** The feature that tool runs add: the benchmarks live outside every runtime feature. */
     static final String BENCH_FEATURE = "jvhost-bench";
+
+    /** The feature {@code --metrics} adds: Felix HTTP with Jetty and the /metrics servlet. */
+    static final String METRICS_FEATURE = "jvhost-metrics";
 
     /** Whether to run the interactive Gogo shell. */
     public enum Console { AUTO, ON, OFF }
@@ -53,6 +56,11 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
               --console | --headless   force or suppress the Gogo console (default: console on a terminal)
               --exit             stop after the config and commands ran (for scripted runs)
               --log-level LEVEL  ERROR, WARN (default), INFO or DEBUG
+              --metrics [HOST:]PORT
+                                 serve Prometheus text at http://HOST:PORT/metrics (HOST default 127.0.0.1);
+                                 off without it
+              --wait-for-rpc     start with the JSON-RPC server only; the config file and -x commands run
+                                 once a client calls framework_start_init (as SPDK's --wait-for-rpc)
             """;
 
     /** Parses {@code args}; {@code home} is the jvhost directory (features/, runtime-config/). */
@@ -116,6 +124,8 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         boolean exit = exitAfterStart;
         boolean defaultConfig = true;
         String logLevel = "WARN";
+        boolean waitForRpc = false;
+        String metrics = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -138,6 +148,8 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                 case "--headless" -> console = Console.OFF;
                 case "--exit" -> exit = true;
                 case "--no-default-config" -> defaultConfig = false;
+                case "--wait-for-rpc" -> waitForRpc = true;
+                case "--metrics" -> metrics = metricsAddress(value(args, ++i, a));
                 case "--log-level" -> logLevel = value(args, ++i, a).toUpperCase(java.util.Locale.ROOT);
                 case "-h", "--help" -> throw new UsageException(USAGE);
                 default -> throw new UsageException("unknown option '" + a + "' (see jvhost --help)");
@@ -145,6 +157,9 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
         }
         if (features.isEmpty()) {
             features.add("jvhost-all");
+        }
+        if (metrics != null && !features.contains(METRICS_FEATURE)) {
+            features.add(METRICS_FEATURE);
         }
         Path defaultFile = home.resolve("runtime-config").resolve("default.json");
         if (config == null && defaultConfig && Files.isReadable(defaultFile)) {
@@ -170,12 +185,34 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                         + e + "); create it, or give another with -S");
             }
         }
+        if (waitForRpc && rpcSocket.equals("none")) {
+            throw new UsageException("--wait-for-rpc waits for framework_start_init on the JSON-RPC socket: give one"
+                    + " with -r, not none");
+        }
         if (!rpcSocket.equals("none") && !Files.isDirectory(Path.of(rpcSocket).toAbsolutePath().getParent())) {
             throw new UsageException("the directory of the JSON-RPC socket " + rpcSocket + " does not exist");
         }
         return new LaunchOptions(home, config, cpumask, idle, List.copyOf(commands), List.copyOf(features), deploy, socketDir,
                 rpcSocket.equals("none") ? rpcSocket : Path.of(rpcSocket).toAbsolutePath().toString(), console, exit,
-                logLevel);
+                logLevel, waitForRpc, metrics);
+    }
+
+    /** {@code [HOST:]PORT} as {@code HOST:PORT}, the host 127.0.0.1 when not given. */
+    static String metricsAddress(String v) throws UsageException {
+        int colon = v.lastIndexOf(':');
+        String host = colon < 0 ? "127.0.0.1" : v.substring(0, colon);
+        String port = colon < 0 ? v : v.substring(colon + 1);
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 1 || p > 65535 || host.isEmpty()) {
+            throw new UsageException("--metrics wants [HOST:]PORT with a port 1-65535, e.g. 127.0.0.1:9100; got '" + v
+                    + "'");
+        }
+        return host + ":" + p;
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

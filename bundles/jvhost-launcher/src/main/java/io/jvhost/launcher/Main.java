@@ -55,9 +55,15 @@ public final class Main {
         // rather than 143/130. Every other exit sets STOPPING first, so the hook leaves its status alone.
         Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "jvhost-shutdown"));
         try {
-            String message = runtime.awaitStartup(STARTUP_TIMEOUT_MILLIS);
+            if (options.waitForRpc()) {
+                out.println("jvhost waiting for framework_start_init on " + options.rpcSocket());
+                out.flush();
+            }
+            // with --wait-for-rpc, startup begins when a client asks, however late
+            String message = runtime.awaitStartup(options.waitForRpc() ? 0 : STARTUP_TIMEOUT_MILLIS);
             out.println("jvhost ready: version " + JvhostRuntime.version() + ", feature " + String.join(",", options.features())
-                    + ", cpumask " + options.cpumask() + ", " + message);
+                    + ", cpumask " + options.cpumask() + ", " + message
+                    + (options.metrics() == null ? "" : ", metrics at http://" + options.metrics() + "/metrics"));
             out.flush();
         } catch (JvhostRuntime.StartupException e) {
             System.err.println("jvhost: startup failed: " + e.getMessage());

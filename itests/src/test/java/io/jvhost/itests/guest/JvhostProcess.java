@@ -19,6 +19,12 @@ final class JvhostProcess implements AutoCloseable {
 
     /** Starts {@code ./jvhost} with {@code args} and waits for its {@code jvhost ready} line. */
     static JvhostProcess start(Path home, Path log, String... args) throws IOException, InterruptedException {
+        return startUntil("jvhost ready", home, log, args);
+    }
+
+    /** Starts {@code ./jvhost} with {@code args} and waits until its output has {@code line}. */
+    static JvhostProcess startUntil(String line, Path home, Path log, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(home.resolve("jvhost").toString());
         cmd.add("--headless");
@@ -29,7 +35,7 @@ final class JvhostProcess implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (System.nanoTime() < deadline) {
             String out = Files.readString(log);
-            if (out.contains("jvhost ready")) {
+            if (out.contains(line)) {
                 return j;
             }
             if (!p.isAlive()) {
@@ -38,7 +44,7 @@ final class JvhostProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         j.close();
-        throw new IOException("jvhost was not ready within 300 s: " + Files.readString(log));
+        throw new IOException("jvhost printed no '" + line + "' within 300 s: " + Files.readString(log));
     }
 
     long pid() {

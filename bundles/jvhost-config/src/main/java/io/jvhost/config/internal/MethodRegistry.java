@@ -21,6 +21,8 @@ public final class MethodRegistry implements ConfigMethods {
     /** How long a config document waits for a method whose bundle may still be starting. */
     static final long METHOD_WAIT_MILLIS = 3000;
     private final Map<String, ConfigMethod> methods = new ConcurrentHashMap<>();
+    @Reference
+    private InitState init;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addMethod(ConfigMethod m) {
@@ -41,6 +43,7 @@ public final class MethodRegistry implements ConfigMethods {
 
     @Override
     public Object invoke(String method, Object params) {
+        init.check(method);
         ConfigMethod m = methods.get(method);
         if (m == null) {
             throw new MethodException(MethodException.METHOD_NOT_FOUND, "Method not found: '" + method

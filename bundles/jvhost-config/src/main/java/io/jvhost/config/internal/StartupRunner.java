@@ -57,14 +57,18 @@ public final class StartupRunner implements FrameworkListener {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile StartupStatus outcome;
     private final MethodRegistrations waitInit;
+    private final InitState init;
 
     @Activate
-    public StartupRunner(BundleContext context, @Reference ConfigMethods methods) {
+    public StartupRunner(BundleContext context, @Reference ConfigMethods methods, @Reference InitState init) {
         this.context = context;
         this.methods = methods;
+        this.init = init;
         this.waitInit = MethodRegistrations.register(context,
                 MethodRegistrations.method("framework_wait_init",
-                        "Returns once startup (the --config file and -x commands) has finished", this::waitInit));
+                        "Returns once startup (the --config file and -x commands) has finished", this::waitInit),
+                MethodRegistrations.method("framework_start_init", "With --wait-for-rpc: runs startup (the --config"
+                        + " file and -x commands) and returns once it finished", this::startInit));
         context.addFrameworkListener(this);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             begin();
@@ -104,6 +108,10 @@ public final class StartupRunner implements FrameworkListener {
         String message;
         boolean ok;
         try {
+            if (!init.initialized()) {
+                LOG.info("waiting for framework_start_init (--wait-for-rpc)");
+                init.awaitStart();
+            }
             message = applyConfig();
             runCommands();
             ok = true;
@@ -174,18 +182,35 @@ public final class StartupRunner implements FrameworkListener {
     /** SPDK's {@code framework_wait_init}: true once started; an error naming what failed if startup failed. */
     Object waitInit(Params p) {
         p.allowOnly(Set.of());
+        return awaitFinished(p.method());
+    }
+
+    /** SPDK's {@code framework_start_init}: leaves the startup state and returns once startup finished. */
+    Object startInit(Params p) {
+        p.allowOnly(Set.of());
+        if (!init.start()) {
+            throw new MethodException(InitState.INVALID_STATE, p.method() + ": Subsystems have been initialized"
+                    + " (jvhost was started without --wait-for-rpc, or framework_start_init ran already)");
+        }
+        return awaitFinished(p.method());
+    }
+
+    private Object awaitFinished(String method) {
         try {
-            if (!finished.await(10, TimeUnit.MINUTES)) {
-                throw new MethodException(MethodException.INTERNAL_ERROR, p.method()
-                        + ": startup has not finished after 10 minutes");
+            while (!finished.await(10, TimeUnit.MINUTES)) {
+                if (init.initialized()) {
+                    throw new MethodException(MethodException.INTERNAL_ERROR, method
+                            + ": startup has not finished after 10 minutes");
+                }
+                // still waiting for framework_start_init: SPDK's framework_wait_init waits as long as it takes
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MethodException(MethodException.INTERNAL_ERROR, p.method() + ": interrupted while waiting");
+            throw new MethodException(MethodException.INTERNAL_ERROR, method + ": interrupted while waiting");
         }
         StartupStatus s = outcome;
         if (!s.ready()) {
-            throw new MethodException(MethodException.INTERNAL_ERROR, p.method() + ": startup failed: " + s.message());
+            throw new MethodException(MethodException.INTERNAL_ERROR, method + ": startup failed: " + s.message());
         }
         return true;
     }

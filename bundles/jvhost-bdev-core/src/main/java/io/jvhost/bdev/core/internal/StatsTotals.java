@@ -68,6 +68,6 @@ final class StatsTotals {
         }
         return new BdevStats(o, b, errors, queueDepth, LatencyHistogram.percentile(buckets, 0.5),
                 LatencyHistogram.percentile(buckets, 0.99), LatencyHistogram.percentile(buckets, 0.999),
-                latencyCount == 0 ? 0 : latencySum / latencyCount, l);
+                latencyCount == 0 ? 0 : latencySum / latencyCount, l, buckets.clone());
     }
 }
