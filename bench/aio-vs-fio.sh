@@ -9,7 +9,9 @@ depth=${2:-32}
 command -v fio >/dev/null || { echo "bench: fio is not installed (apt-get install fio)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work" /dev/shm/jvhost-bench.img /var/tmp/jvhost-bench.img' EXIT
-results=()
+. "$here/bench/lib.sh"
+bench_results aio-vs-fio
+lines=()
 for place in /dev/shm /var/tmp; do
   img="$place/jvhost-bench.img"
   rm -f "$img"
@@ -42,13 +44,22 @@ print('{"bench":"aio-vs-fio","file":"$place","rw":"$rw","qd":$depth,"jvhost_iops
 PY
 )
     echo "$line"
-    results+=("$line")
+    lines+=("$line")
+    # one row per side as well, so the plot has a bar per engine
+    python3 -c "
+import json,sys; r=json.loads(sys.argv[1])
+for side, name in (('jvhost', 'jvhost-aio'), ('fio', 'fio-io_uring')):
+    print(json.dumps({'bench': 'aio-vs-fio', 'file': r['file'], 'rw': r['rw'], 'qd': r['qd'], 'engine': name,
+                      'iops': r[side + '_iops'], 'cpu_cores': r[side + '_cpu_cores'], 'iops_per_core': r[side + '_iops_per_core']}))
+print(sys.argv[1])" "$line" >> "$results"
   done
   rm -f "$img"
 done
 printf '\n%-9s %-10s %12s %8s %12s %12s %8s %12s %8s\n' file rw jvhost_IOPS cores IOPS/core fio_IOPS cores IOPS/core ratio
-for l in "${results[@]}"; do
+for l in "${lines[@]}"; do
   python3 -c "
 import json,sys; r=json.loads(sys.argv[1])
 print('%-9s %-10s %12d %8.2f %12d %12d %8.2f %12d %8.2f' % (r['file'], r['rw'], r['jvhost_iops'], r['jvhost_cpu_cores'], r['jvhost_iops_per_core'], r['fio_iops'], r['fio_cpu_cores'], r['fio_iops_per_core'], r['ratio_per_core']))" "$l"
 done
+plot_results --title "aio bdev vs fio's io_uring engine, 4 KiB qd$depth, $secs s" --x file,rw --series engine \
+  --y "iops_per_core=IOPS per process core,iops=IOPS"

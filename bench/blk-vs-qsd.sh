@@ -16,8 +16,9 @@ img=/dev/shm/jvhost-bench-blk.img
 backend_pid=
 cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work" "$img"; }
 trap cleanup EXIT
-(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
-results="$work/results.jsonl"
+. "$here/bench/lib.sh"
+bench_build
+bench_results blk-vs-qsd
 
 start_jvhost() { # $1: bdev config entry, $2: idle strategy
   printf '{"subsystems":[{"subsystem":"bdev","config":[%s]},{"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Disk0","num_queues":2}}]}]}\n' "$1" > "$work/jv.json"
@@ -84,3 +85,6 @@ for r in rows:
           med("jvhost", k, "iops"), med("jvhost", k, "p99_us"), j, med("qsd", k, "iops"), med("qsd", k, "p99_us"), q,
           j / q if q else float("nan"))))
 PY
+plot_results --title "vhost-user-blk: jvhost vs qemu-storage-daemon, 4 KiB, $secs s runs" \
+  --x disk,rw,queues:q,depth:qd --series backend \
+  --y "iops_per_backend_core=IOPS per back-end core,iops=IOPS,p99_us=p99 latency (us)"

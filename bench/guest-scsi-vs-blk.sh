@@ -15,14 +15,15 @@ work=$(mktemp -d)
 backend_pid=
 cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+. "$here/bench/lib.sh"
+bench_build
+bench_results guest-scsi-vs-blk
 guest="$HOME/.cache/jvhost/guest"
 "$here/itests/guest/build-guest.sh" "$guest"
 
-. "$here/bench/lib.sh"
 guest_initrd vda "$secs" "$work/initrd-vda.cpio"
 guest_initrd sda "$secs" "$work/initrd-sda.cpio"
-measure() { guest_measure guest-scsi-vs-blk controller "$@" | tee -a "$work/results.jsonl"; }
+measure() { guest_measure guest-scsi-vs-blk controller "$@" | tee -a "$results"; }
 
 cat > "$work/jv.json" <<'JSON'
 {"subsystems":[
@@ -38,7 +39,7 @@ for _ in $(seq "$rounds"); do
   measure vhost-scsi "scsi:$work/scsi0,num_queues=1" "$work/initrd-sda.cpio"
   measure vhost-blk "$work/blk0,num-queues=1" "$work/initrd-vda.cpio"
 done
-python3 - "$work/results.jsonl" <<'PY'
+python3 - "$results" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1])]
 med = {}
@@ -52,3 +53,5 @@ for name in ("vhost-scsi", "vhost-blk"):
 print("vhost-scsi uses %.2fx the jvhost CPU per I/O of vhost-blk (median of %d rounds)"
       % (med["vhost-scsi"] / med["vhost-blk"], len(rows) // 2))
 PY
+plot_results --title "one guest fio job (4 KiB randread qd32): vhost-scsi vs vhost-blk" --x bench --series controller \
+  --y "backend_cpu_us_per_io=jvhost CPU per guest I/O (us),guest_iops=guest IOPS"

@@ -14,12 +14,13 @@ work=$(mktemp -d)
 backend_pid=
 cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+. "$here/bench/lib.sh"
+bench_build
+bench_results guest-vs-qsd
 guest="$HOME/.cache/jvhost/guest"
 "$here/itests/guest/build-guest.sh" "$guest"
-. "$here/bench/lib.sh"
 guest_initrd vda "$secs" "$work/initrd.cpio"
-measure() { guest_measure guest-vs-qsd backend "$1" "$work/blk0" "$work/initrd.cpio" | tee -a "$work/results.jsonl"; }
+measure() { guest_measure guest-vs-qsd backend "$1" "$work/blk0" "$work/initrd.cpio" | tee -a "$results"; }
 
 printf '{"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_null_create","params":{"name":"Null0","num_blocks":8388608,"block_size":512}}]},{"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Null0"}}]}]}\n' > "$work/jv.json"
 taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" --cpumask 0x1 > "$work/jvhost.log" 2>&1 &
@@ -33,7 +34,7 @@ taskset -c 0 qemu-storage-daemon --blockdev driver=null-co,node-name=n0,size=429
 backend_pid=$!
 for _ in $(seq 100); do [ -S "$work/blk0" ] && break; sleep 0.1; done
 measure qsd
-python3 - "$work/results.jsonl" <<'PY'
+python3 - "$results" <<'PY'
 import json, sys
 rows = {r["backend"]: r for r in map(json.loads, open(sys.argv[1]))}
 print("\n%-8s %11s %12s %16s" % ("backend", "guest IOPS", "back-end s", "back-end us/IO"))
@@ -43,3 +44,5 @@ for name in ("jvhost", "qsd"):
 j, q = rows["jvhost"]["backend_cpu_us_per_io"], rows["qsd"]["backend_cpu_us_per_io"]
 print("jvhost uses %.2fx the back-end CPU per I/O of qemu-storage-daemon" % (j / q if q else float("nan")))
 PY
+plot_results --title "guest fio 4 KiB randread qd32 on a null disk: jvhost vs qemu-storage-daemon" --x bench --series backend \
+  --y "backend_cpu_us_per_io=back-end CPU per guest I/O (us),guest_iops=guest IOPS"

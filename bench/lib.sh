@@ -1,4 +1,22 @@
-# Shared by the guest benchmarks: source it after setting $here, $work and $guest.
+# Shared by the benchmarks: source it after setting $here (and $work, $guest for the guest ones).
+
+# bench_build: builds jvhost first (JVHOST_BENCH_NO_BUILD=1 skips it, for a tree built already).
+bench_build() { [ -n "${JVHOST_BENCH_NO_BUILD:-}" ] || (cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2); }
+
+# bench_results NAME: this run's JSON lines are kept in $results, bench/results/NAME-DATE-TIME.jsonl
+# (JVHOST_BENCH_OUT names another directory), and plot_results draws the PNG next to it.
+bench_results() {
+  local dir=${JVHOST_BENCH_OUT:-$here/bench/results}
+  mkdir -p "$dir"
+  results="$dir/$1-$(date +%Y%m%d-%H%M%S).jsonl"
+  : > "$results"
+}
+
+# plot_results PLOT-ARGS...: ./jvhost plot of $results into ${results%.jsonl}.png.
+plot_results() {
+  "$here/jvhost" plot "$results" "$@"
+  echo "bench: results in $results, plot in ${results%.jsonl}.png" >&2
+}
 
 # CPU seconds (user + system, all threads) a process used so far.
 cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }

@@ -11,7 +11,9 @@ secs=${1:-10}
 depth=${2:-32}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+. "$here/bench/lib.sh"
+bench_build
+bench_results nvme-driver-vs-kernel
 . "$here/bin/jdk25.sh"
 guest="$HOME/.cache/jvhost/guest"
 "$here/itests/guest/build-guest.sh" "$guest" >&2
@@ -27,12 +29,12 @@ cat "$guest/initramfs.cpio" "$work/test.cpio" > "$work/initrd"
 truncate -s 1G "$work/nvme.img"
 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd" 2 iommu mem:2G "share:jdk=$JAVA_HOME" \
   "share:home=$here" "share:m2=$m2" "nvme:$work/nvme.img,serial=bench" > "$work/console" 2>&1 || true
-grep -ao 'JVBENCH {.*' "$work/console" | tr -d '\r' | sed 's/^JVBENCH //' > "$work/results.jsonl" || true
-if [ "$(wc -l < "$work/results.jsonl")" -lt 3 ]; then
+grep -ao 'JVBENCH {.*' "$work/console" | tr -d '\r' | sed 's/^JVBENCH {/{"bench":"nvme-driver-vs-kernel",/' > "$results" || true
+if [ "$(wc -l < "$results")" -lt 3 ]; then
   echo "bench: the guest did not print all three results; console:" >&2; cat "$work/console" >&2; exit 1
 fi
-cat "$work/results.jsonl"
-python3 - "$work/results.jsonl" "$secs" "$depth" <<'PY'
+cat "$results"
+python3 - "$results" "$secs" "$depth" <<'PY'
 import json, sys
 rows = {r["driver"]: r for r in map(json.loads, open(sys.argv[1]))}
 print("\n4 KiB randread, depth %s, %s s, TCG guest (2 vCPUs)" % (sys.argv[3], sys.argv[2]))
@@ -47,3 +49,5 @@ ratio = {"bench": "nvme-driver-vs-kernel", "iops_ratio": round(j["iops"] / k["io
 print(json.dumps(ratio))
 print("jvhost/kernel: %.2fx IOPS, %.2fx CPU per I/O" % (ratio["iops_ratio"], ratio["cpu_per_io_ratio"]))
 PY
+plot_results --title "user-space NVMe driver vs the kernel's, TCG guest, 4 KiB randread qd$depth" --x bench --series driver \
+  --y "iops=IOPS,cpu_cores=CPU cores busy"

@@ -13,7 +13,9 @@ work=$(mktemp -d)
 backend_pid=
 cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+. "$here/bench/lib.sh"
+bench_build
+bench_results nvme-vs-blk
 cat > "$work/jv.json" <<'JSON'
 {"subsystems":[
  {"subsystem":"bdev","config":[{"method":"bdev_null_create","params":{"name":"Null0","num_blocks":8388608,"block_size":512}}]},
@@ -21,15 +23,14 @@ cat > "$work/jv.json" <<'JSON'
  {"subsystem":"vhost_nvme","config":[{"method":"vhost_create_nvme_controller","params":{"ctrlr":"nvme0","io_queues":1}},
    {"method":"vhost_nvme_controller_add_ns","params":{"ctrlr":"nvme0","bdev_name":"Null0"}}]}]}
 JSON
-. "$here/bench/lib.sh"
 start_jvhost "$work/jv.json" busy-spin
-run() { taskset -c 1 "$here/jvhost" blkperf --depth 32 --time "$secs" --json "$@" | tee -a "$work/results.jsonl"; }
+run() { taskset -c 1 "$here/jvhost" blkperf --depth 32 --time "$secs" --json "$@" | tee -a "$results"; }
 for _ in $(seq "$rounds"); do
   run --socket "$work/blk0" --label vhost-blk
   run --socket "$work/nvme0" --nvme --label vhost-nvme-shadow
   run --socket "$work/nvme0" --nvme --no-shadow-doorbells --label vhost-nvme-trapped
 done
-python3 - "$work/results.jsonl" <<'PY'
+python3 - "$results" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print("\n%-20s %12s %10s %10s %22s" % ("controller", "IOPS", "mean us", "p99 us", "trapped doorbells/IO"))
@@ -42,3 +43,5 @@ for name in ("vhost-blk", "vhost-nvme-shadow", "vhost-nvme-trapped"):
 print("vhost-nvme with shadow doorbells serves %.2fx the requests of vhost-blk on one reactor"
       % (med["vhost-nvme-shadow"] / med["vhost-blk"]))
 PY
+plot_results --title "vhost-nvme vs vhost-blk, one reactor, null bdev, 4 KiB randread qd32" --x rw --series backend \
+  --y "iops=IOPS,mean_us=mean latency (us),trapped_doorbells_per_io=trapped doorbell writes per I/O"

@@ -35,7 +35,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @ExamReactorStrategy(PerClass.class)
 public class RpcMethodsIT {
     private static final Path SOCKET = Path.of(System.getProperty("java.io.tmpdir"), "jvhost-rpc-methods-it.sock");
-    private static final long OK = 0, INVALID = -32602, NODEV = -19, EXISTS = -17;
+    private static final long OK = 0, INVALID = -32602, NODEV = -19, EXISTS = -17, EBUSY = -16;
 
     @Configuration
     public Option[] config() {
@@ -213,6 +213,72 @@ public class RpcMethodsIT {
             expect(c, "vhost_get_controllers", "{\"name\":\"s1\"}", OK);
             expect(c, "vhost_get_controllers", "{\"name\":\"sx\"}", NODEV);
             expect(c, "vhost_get_controllers", "{\"name\":[]}", INVALID);
+
+            // virtual bdevs, three deep: error on delay on split, and a passthru beside them
+            expect(c, "bdev_malloc_create", "{\"name\":\"M3\",\"num_blocks\":8192,\"block_size\":512}", OK);
+            assertEquals(List.of("M3p0", "M3p1"), expect(c, "bdev_split_create", "{\"base_bdev\":\"M3\",\"split_count\":2}", OK));
+            expect(c, "bdev_split_create", "{\"base_bdev\":\"M3\",\"split_count\":2}", EXISTS);
+            expect(c, "bdev_split_create", "{\"base_bdev\":\"Mx\",\"split_count\":2}", NODEV);
+            expect(c, "bdev_split_create", "{\"base_bdev\":\"N1\",\"split_count\":3}", INVALID); // 2048 blocks
+            expect(c, "bdev_split_create", "{\"base_bdev\":\"N1\"}", INVALID);
+            expect(c, "bdev_passthru_create", "{\"base_bdev_name\":\"M1\",\"name\":\"PTx\"}", EBUSY); // b1 exports M1
+            expect(c, "bdev_passthru_create", "{\"base_bdev_name\":\"M3p1\",\"name\":\"PT1\"}", OK);
+            expect(c, "bdev_passthru_create", "{\"base_bdev_name\":\"M3p1\",\"name\":\"PT2\"}", EBUSY);
+            expect(c, "bdev_passthru_create", "{\"name\":\"PT2\"}", INVALID);
+            expect(c, "vhost_create_blk_controller", "{\"ctrlr\":\"b3\",\"dev_name\":\"M3p1\"}", EBUSY);
+            String delay = "{\"base_bdev_name\":\"M3p0\",\"name\":\"D1\",\"avg_read_latency\":10,"
+                    + "\"p99_read_latency\":100,\"avg_write_latency\":10,\"p99_write_latency\":%d}";
+            expect(c, "bdev_delay_create", String.format(delay, 5), INVALID); // p99 below the average
+            expect(c, "bdev_delay_create", String.format(delay, 100), OK);
+            expect(c, "bdev_delay_update_latency", "{\"delay_bdev_name\":\"D1\",\"latency_type\":\"avg_read\",\"latency_us\":20}", OK);
+            expect(c, "bdev_delay_update_latency", "{\"delay_bdev_name\":\"Dx\",\"latency_type\":\"avg_read\",\"latency_us\":20}", NODEV);
+            expect(c, "bdev_delay_update_latency", "{\"delay_bdev_name\":\"D1\",\"latency_type\":\"avg\",\"latency_us\":20}", INVALID);
+            assertEquals("EE_D1", expect(c, "bdev_error_create", "{\"base_name\":\"D1\"}", OK));
+            expect(c, "bdev_error_create", "{\"base_name\":\"D1\"}", EBUSY);
+            expect(c, "bdev_error_create", "{}", INVALID);
+            expect(c, "bdev_error_inject_error", "{\"name\":\"EE_D1\",\"io_type\":\"read\",\"error_type\":\"failure\",\"num\":1}", OK);
+            expect(c, "bdev_error_inject_error", "{\"name\":\"EE_x\",\"io_type\":\"read\",\"error_type\":\"failure\"}", NODEV);
+            expect(c, "bdev_error_inject_error", "{\"name\":\"EE_D1\",\"io_type\":\"compare\",\"error_type\":\"failure\"}", INVALID);
+            List<?> d1 = (List<?>) expect(c, "bdev_get_bdevs", "{\"name\":\"D1\"}", OK);
+            Map<?, ?> d1Delay = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) d1.get(0)).get("driver_specific")).get("delay");
+            assertEquals(d1.toString(), 20L, d1Delay.get("avg_read_latency"));
+            assertEquals(d1.toString(), "M3p0", d1Delay.get("base_bdev_name"));
+            String stacked = Json.write(expect(c, "save_config", null, OK));
+            int malloc = stacked.indexOf("\"name\":\"M3\"");
+            int split = stacked.indexOf("bdev_split_create");
+            int delayAt = stacked.indexOf("bdev_delay_create");
+            int error = stacked.indexOf("bdev_error_create");
+            assertTrue(stacked, malloc > 0 && malloc < split && split < delayAt && delayAt < error
+                    && split < stacked.indexOf("bdev_passthru_create"));
+            assertEquals(stacked, split, stacked.lastIndexOf("bdev_split_create")); // one call makes both parts
+            expect(c, "bdev_error_delete", "{\"name\":\"EE_D1\"}", OK);
+            expect(c, "bdev_error_delete", "{\"name\":\"EE_D1\"}", NODEV);
+            expect(c, "bdev_delay_delete", "{\"name\":\"D1\"}", OK);
+            expect(c, "bdev_delay_delete", "{}", INVALID);
+            expect(c, "bdev_passthru_delete", "{\"name\":\"PT1\"}", OK);
+            expect(c, "bdev_passthru_delete", "{\"name\":\"PT1\"}", NODEV);
+            expect(c, "bdev_split_delete", "{\"base_bdev\":\"M3\"}", OK);
+            expect(c, "bdev_split_delete", "{\"base_bdev\":\"M3\"}", NODEV);
+            // load_config's half: replaying the saved virtual bdev calls in their order rebuilds the stack
+            for (Object sub : (List<?>) ((Map<?, ?>) Json.parse(stacked)).get("subsystems")) {
+                if ("bdev".equals(((Map<?, ?>) sub).get("subsystem"))) {
+                    for (Object call : (List<?>) ((Map<?, ?>) sub).get("config")) {
+                        String m = (String) ((Map<?, ?>) call).get("method");
+                        if (List.of("bdev_split_create", "bdev_delay_create", "bdev_error_create", "bdev_passthru_create")
+                                .contains(m)) {
+                            expect(c, m, Json.write(((Map<?, ?>) call).get("params")), OK);
+                        }
+                    }
+                }
+            }
+            assertEquals(20L, ((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((List<?>) expect(c, "bdev_get_bdevs",
+                    "{\"name\":\"D1\"}", OK)).get(0)).get("driver_specific")).get("delay")).get("avg_read_latency"));
+            expect(c, "bdev_get_bdevs", "{\"name\":\"EE_D1\"}", OK);
+            // deleting the base hot-removes everything stacked on it
+            expect(c, "bdev_malloc_delete", "{\"name\":\"M3\"}", OK);
+            for (String gone : List.of("M3p0", "M3p1", "D1", "EE_D1", "PT1")) {
+                expect(c, "bdev_get_bdevs", "{\"name\":\"" + gone + "\"}", NODEV);
+            }
 
             expect(c, "framework_get_subsystems", null, OK);
             expect(c, "framework_get_config", "{\"name\":\"vhost_scsi\"}", OK);

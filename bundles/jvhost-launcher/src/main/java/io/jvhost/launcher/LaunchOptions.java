@@ -42,6 +42,7 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                    jvhost rpc [-s SOCKET] METHOD [key=value ...]
                    jvhost blkperf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
                                   [--time S] [--backend-pid PID] [--packed] [--json]
+                   jvhost plot RESULTS.jsonl --x FIELD[,...] --y FIELD[,...] [--series FIELD] [--out FILE.png]
               -c, --config, --json FILE
                                  apply an SPDK-format JSON config at start ({"subsystems":[...]}), e.g.
                                  one SPDK's save_config wrote; without it, runtime-config/default.json

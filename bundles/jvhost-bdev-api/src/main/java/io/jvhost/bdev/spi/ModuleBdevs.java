@@ -107,6 +107,26 @@ public final class ModuleBdevs {
         names.remove(name);
     }
 
+    /**
+     * Starts hot-removing {@code name} without waiting, for a virtual bdev whose base is going away (the
+     * base's removal waits for this one's claim to close, so blocking here would only delay it).
+     */
+    public void removeLater(String name) {
+        if (!names.contains(name)) {
+            return;
+        }
+        try {
+            registry.unregister(name, true).whenComplete((v, e) -> {
+                if (e != null) {
+                    org.slf4j.LoggerFactory.getLogger(ModuleBdevs.class).error("{}: removing {} with its base: {}",
+                            module, name, e.getMessage());
+                }
+            });
+        } catch (BdevException e) {
+            // already being removed (deleted at the same moment)
+        }
+    }
+
     public List<String> names() {
         return names.stream().sorted().toList();
     }

@@ -3,7 +3,7 @@
  * core wraps every module channel with range checks, statistics, retry queues and hot-remove.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package io.jvhost.bdev.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -183,15 +183,23 @@ public final class BlkPerf implements PerfDisk.Completion {
         if (json) {
             System.out.println(String.format(Locale.ROOT, "{\"bench\":\"blkperf\",\"backend\":\"%s\",\"rw\":\"%s\","
                     + "\"queues\":%d,\"depth\":%d,\"bs\":%d,\"iops\":%.0f,\"mean_us\":%.2f,\"p50_us\":%.2f,"
-                    + "\"p99_us\":%.2f,\"backend_cpu_cores\":%.3f,\"iops_per_backend_core\":%.0f,"
+                    + "\"p99_us\":%.2f,\"backend_cpu_cores\":%s,\"iops_per_backend_core\":%s,"
                     + "\"trapped_doorbells_per_io\":%.4f}", label, rw, queues,
                     depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.5),
-                    p.histogram.percentileMicros(0.99), cpu, perCore, (double) p.doorbells / Math.max(1, p.completed)));
+                    p.histogram.percentileMicros(0.99), jsonNumber(cpu, "%.3f"), jsonNumber(perCore, "%.0f"),
+                    (double) p.doorbells / Math.max(1, p.completed)));
         } else {
             System.out.println(String.format(Locale.ROOT, "%-10s %-9s q=%d qd=%-3d bs=%-6d %10.0f IOPS  mean %7.2f us  "
-                    + "p99 %7.2f us  back-end %.2f cores  %10.0f IOPS/core  %.4f trapped doorbells/IO", label, rw, queues,
-                    depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.99), cpu, perCore,
+                    + "p99 %7.2f us  %s  %.4f trapped doorbells/IO", label, rw, queues,
+                    depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.99),
+                    Double.isNaN(perCore) ? "back-end CPU not measured (--backend-pid)"
+                            : String.format(Locale.ROOT, "back-end %.2f cores  %10.0f IOPS/core", cpu, perCore),
                     (double) p.doorbells / Math.max(1, p.completed)));
         }
+    }
+
+    /** JSON has no NaN: a figure that was not measured (no --backend-pid) is null. */
+    private static String jsonNumber(double v, String format) {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "null" : String.format(Locale.ROOT, format, v);
     }
 }

@@ -29,6 +29,8 @@ public final class BdevRegistryImpl implements BdevRegistry {
     /** How long removal waits for openers to close before giving up (and leaking rather than crashing). */
     static final long DRAIN_TIMEOUT_SECONDS = 30;
     private final Map<String, RegisteredBdev> bdevs = new ConcurrentHashMap<>();
+    /** Registration order: a stacked bdev always comes after its base, which save_config must keep. */
+    private final java.util.concurrent.atomic.AtomicLong registrations = new java.util.concurrent.atomic.AtomicLong();
 
     @Override
     public List<Bdev> list() {
@@ -55,7 +57,7 @@ public final class BdevRegistryImpl implements BdevRegistry {
     @Override
     public Bdev register(BdevSpec spec, BdevBackend backend) {
         validate(spec);
-        RegisteredBdev b = new RegisteredBdev(spec, backend);
+        RegisteredBdev b = new RegisteredBdev(spec, backend, registrations.incrementAndGet());
         if (bdevs.putIfAbsent(spec.name(), b) != null) {
             throw new BdevException(BdevException.Reason.EXISTS, "bdev " + spec.name() + " already exists; choose another name");
         }
@@ -114,6 +116,13 @@ public final class BdevRegistryImpl implements BdevRegistry {
             throw new BdevException(BdevException.Reason.INVALID, "bdev " + name + ": block count must be at least 1");
         }
         b.setBlockCount(newBlockCount);
+    }
+
+    /** The bdevs in the order they were registered (bases before what is stacked on them). */
+    List<Bdev> inRegistrationOrder() {
+        List<RegisteredBdev> out = new ArrayList<>(bdevs.values());
+        out.sort(java.util.Comparator.comparingLong(RegisteredBdev::sequence));
+        return List.copyOf(out);
     }
 
     /** For listings and save_config: the spec a bdev was created with. */

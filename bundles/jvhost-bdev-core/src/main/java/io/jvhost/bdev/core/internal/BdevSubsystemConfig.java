@@ -10,7 +10,10 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** The {@code bdev} subsystem of {@code save_config}: each bdev's create call with the params it was made with. */
+/**
+ * The {@code bdev} subsystem of {@code save_config}: each bdev's create call with the params it was made
+ * with, in registration order, so load_config creates a base before the virtual bdevs stacked on it.
+ */
 @Component(service = SubsystemConfig.class)
 public final class BdevSubsystemConfig implements SubsystemConfig {
     @Reference
@@ -30,10 +33,11 @@ public final class BdevSubsystemConfig implements SubsystemConfig {
     public List<Map<String, Object>> config() {
         BdevRegistryImpl impl = (BdevRegistryImpl) registry;
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Bdev b : registry.list()) {
+        for (Bdev b : impl.inRegistrationOrder()) {
             var spec = impl.spec(b.name());
             var method = impl.createMethod(b.name());
-            if (spec.isEmpty() || method.isEmpty() || b.isRemoved()) {
+            // a module that creates several bdevs in one call (split) names the method on one of them only
+            if (spec.isEmpty() || method.isEmpty() || method.get().isEmpty() || b.isRemoved()) {
                 continue;
             }
             Map<String, Object> params = new LinkedHashMap<>(spec.get().config());

@@ -34,7 +34,10 @@ final class RegisteredBdev implements Bdev {
     private volatile long blockCount;
     private volatile boolean removed;
 
-    RegisteredBdev(BdevSpec spec, BdevBackend backend) {
+    private final long sequence;
+
+    RegisteredBdev(BdevSpec spec, BdevBackend backend, long sequence) {
+        this.sequence = sequence;
         this.spec = spec;
         this.uuid = spec.uuid() != null ? spec.uuid() : UUID.randomUUID();
         this.ioTypes = spec.ioTypes().isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(spec.ioTypes()));
@@ -44,6 +47,11 @@ final class RegisteredBdev implements Bdev {
 
     BdevSpec spec() {
         return spec;
+    }
+
+    /** When it was registered, relative to the others. */
+    long sequence() {
+        return sequence;
     }
 
     BdevBackend backend() {
