@@ -2,7 +2,6 @@ package io.jvhost.plot;
 
 import io.jvhost.config.Json;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +89,7 @@ final class ResultTable {
         for (int i = 0; i < parts.length; i++) {
             parts[i] = x.get(i).prefix() + text(row.get(x.get(i).field()));
         }
-        return String.join(" ", Arrays.asList(parts));
+        return String.join(" ", parts);
     }
 
     private static String text(Object v) {

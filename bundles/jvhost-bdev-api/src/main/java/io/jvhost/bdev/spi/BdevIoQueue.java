@@ -53,6 +53,24 @@ public final class BdevIoQueue {
         return first;
     }
 
+    /**
+     * Completes every queued request through {@code completer}, each with the status its
+     * {@link BdevIo#moduleSlot} holds, and returns how many; as with {@link #takeAll()}, requests queued
+     * by those completions wait for the next call.
+     */
+    public int completeAll(ModuleChannel.Completer completer) {
+        int n = 0;
+        BdevIo io = takeAll();
+        while (io != null) {
+            BdevIo next = io.next;
+            io.next = null;
+            completer.complete(io, io.moduleSlot);
+            io = next;
+            n++;
+        }
+        return n;
+    }
+
     public boolean isEmpty() {
         return head == null;
     }

@@ -27,16 +27,7 @@ public abstract class DeferredCompletionChannel implements ModuleChannel {
 
     @Override
     public final int doWork() {
-        int n = 0;
-        BdevIo io = done.takeAll();
-        while (io != null) {
-            BdevIo next = io.next;
-            io.next = null;
-            completer.complete(io, io.moduleSlot);
-            io = next;
-            n++;
-        }
-        return n;
+        return done.completeAll(completer);
     }
 
     /** Completions are reported on the next pass, so the reactor must not sleep while any wait. */

@@ -81,16 +81,7 @@ public abstract class ForwardingChannel implements ModuleChannel, BdevIo.Complet
 
     @Override
     public int doWork() {
-        int n = 0;
-        BdevIo io = done.takeAll();
-        while (io != null) {
-            BdevIo next = io.next;
-            io.next = null;
-            completer.complete(io, io.moduleSlot);
-            io = next;
-            n++;
-        }
-        return n;
+        return done.completeAll(completer);
     }
 
     @Override

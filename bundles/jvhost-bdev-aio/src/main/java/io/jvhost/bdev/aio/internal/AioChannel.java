@@ -107,15 +107,7 @@ final class AioChannel implements ModuleChannel, IoUring.CompletionHandler {
         if (inFlight > 0) {
             work += ring.reap(this);
         }
-        BdevIo io = rejected.takeAll();
-        while (io != null) {
-            BdevIo next = io.next;
-            io.next = null;
-            completer.complete(io, io.moduleSlot);
-            io = next;
-            work++;
-        }
-        return work;
+        return work + rejected.completeAll(completer);
     }
 
     @Override

@@ -101,14 +101,8 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
     @Override
     public int doWork() {
         int work = module.doWork();
-        BdevIo io = failed.takeAll();
-        while (io != null) {
-            BdevIo next = io.next;
-            io.next = null;
-            complete(io, io.moduleSlot);
-            io = next;
-            work++;
-        }
+        work += failed.completeAll(this);
+        BdevIo io;
         while ((io = retry.poll()) != null) {
             if (closing || bdev.isRemoved()) {
                 complete(io, BdevIo.REMOVED);

@@ -35,9 +35,7 @@ public final class DelayModule {
     static final long MAX_LATENCY_US = 3_600_000_000L;
     private final BdevRegistry registry;
     private final ModuleBdevs bdevs;
-    private final Map<String, DelayLatencies> latencies = new ConcurrentHashMap<>();
-    /** Each bdev's create params, which save_config writes: latency updates are kept in them. */
-    private final Map<String, Map<String, Object>> configs = new ConcurrentHashMap<>();
+    private final Map<String, DelayBdev> delays = new ConcurrentHashMap<>();
     private BundleCommands commands;
 
     @Activate
@@ -82,6 +80,11 @@ public final class DelayModule {
         BaseClaim claim = BaseClaim.claim(registry, base, "delay " + name, () -> bdevs.removeLater(name),
                 blocks -> registry.resize(name, blocks));
         Bdev b = claim.bdev();
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("base_bdev_name", base);
+        config.put("name", name);
+        config.putAll(l.asParams());
+        DelayBdev delay = new DelayBdev(l, config);
         BdevBackend backend = new BdevBackend() {
             @Override
             public ModuleChannel createChannel(Reactor reactor) {
@@ -90,9 +93,7 @@ public final class DelayModule {
 
             @Override
             public void destroy() {
-                if (latencies.remove(name, l)) {
-                    configs.remove(name);
-                }
+                delays.remove(name, delay);
                 claim.close();
             }
 
@@ -110,21 +111,15 @@ public final class DelayModule {
                 return Map.of("delay", d);
             }
         };
-        if (latencies.putIfAbsent(name, l) != null) {
+        if (delays.putIfAbsent(name, delay) != null) {
             claim.close();
             throw new BdevException(BdevException.Reason.EXISTS, "bdev " + name + " already exists; choose another name");
         }
-        configs.put(name, new LinkedHashMap<>());
-        Map<String, Object> config = configs.get(name);
-        config.put("base_bdev_name", base);
-        config.put("name", name);
-        config.putAll(l.asParams());
         try {
             return bdevs.createRecordingUuid(new BdevSpec(name, BdevParams.uuid(p), "delay", "delay", b.blockSize(),
                     b.blockCount(), b.optimalIoBoundary(), b.supportedIoTypes(), config), backend);
         } catch (RuntimeException e) {
-            latencies.remove(name, l);
-            configs.remove(name);
+            delays.remove(name, delay);
             throw e;
         }
     }
@@ -132,16 +127,14 @@ public final class DelayModule {
     Object update(Params p) {
         p.allowOnly(Set.of("delay_bdev_name", "latency_type", "latency_us"));
         String name = p.string("delay_bdev_name");
-        DelayLatencies l = latencies.get(name);
-        if (l == null) {
+        DelayBdev delay = delays.get(name);
+        if (delay == null) {
             throw new BdevException(BdevException.Reason.NOT_FOUND, "no delay bdev named " + name + "; delay bdevs: "
-                    + List.copyOf(latencies.keySet()));
+                    + List.copyOf(delays.keySet()));
         }
-        l.update(p.string("latency_type"), p.integerIn("latency_us", 0, MAX_LATENCY_US));
-        Map<String, Object> config = configs.get(name);
-        if (config != null) {
-            config.putAll(l.asParams()); // existing keys only: no structural change under a save_config
-        }
+        delay.latencies().update(p.string("latency_type"), p.integerIn("latency_us", 0, MAX_LATENCY_US));
+        // existing keys only: no structural change while a save_config reads the map
+        delay.config().putAll(delay.latencies().asParams());
         return true;
     }
 
@@ -153,5 +146,12 @@ public final class DelayModule {
         return (String) create(new Params("bdev:create-delay", Map.of("base_bdev_name", base, "name", name,
                 "avg_read_latency", avgRead, "p99_read_latency", p99Read, "avg_write_latency", avgWrite,
                 "p99_write_latency", p99Write)));
+    }
+
+    /**
+     * One delay bdev's latencies and its create params, which save_config writes (latency updates are
+     * kept in them, so a saved config recreates the bdev as it is now).
+     */
+    private record DelayBdev(DelayLatencies latencies, Map<String, Object> config) {
     }
 }

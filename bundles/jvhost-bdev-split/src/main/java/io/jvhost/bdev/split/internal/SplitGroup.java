@@ -15,10 +15,12 @@ record SplitGroup(String base, List<String> names, BaseClaim claim, AtomicIntege
         this(base, names, claim, new AtomicInteger(names.size()));
     }
 
-    /** One split is gone; the last one releases the claim. */
-    void destroyed() {
+    /** One split is gone; the last one releases the claim and returns true. */
+    boolean destroyed() {
         if (alive.decrementAndGet() == 0) {
             claim.close();
+            return true;
         }
+        return false;
     }
 }

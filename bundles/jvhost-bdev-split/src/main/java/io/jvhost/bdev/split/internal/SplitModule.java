@@ -146,10 +146,9 @@ public final class SplitModule {
 
             @Override
             public void destroy() {
-                if (group.alive().get() == 1) {
+                if (group.destroyed()) {
                     groups.remove(group.base(), group);
                 }
-                group.destroyed();
             }
 
             /** One bdev_split_create remakes the whole group, so only the first part names it. */
