@@ -124,7 +124,7 @@ def main():
     # scripts start with these two
     check(c.call("framework_wait_init") is True, "framework_wait_init returns true once started")
     methods = c.call("rpc_get_methods")
-    for m in ["framework_get_reactors", "thread_get_stats", "spdk_kill_instance", "log_set_flag",
+    for m in ["framework_get_reactors", "thread_get_stats", "thread_get_pollers", "spdk_kill_instance", "log_set_flag",
               "bdev_wait_for_examine", "bdev_set_options"]:
         check(m in methods, f"rpc_get_methods lists {m}")
     check("version" in c.call("spdk_get_version"), "spdk_get_version has a version")
@@ -207,6 +207,19 @@ def main():
     ch = per_channel["channels"][0]
     has_keys(ch, ["thread_id"] + IOSTAT_KEYS[1:], "per-channel entry")
     check(ch["thread_id"] in thread_ids, f"channel thread_id {ch['thread_id']} is a thread_get_stats id {thread_ids}")
+    # rpc.py thread_get_pollers (what spdk_top's pollers tab reads)
+    pollers = c.call("thread_get_pollers")
+    has_keys(pollers, ["tick_rate", "threads"], "thread_get_pollers")
+    busy_pollers = []
+    for t in pollers["threads"]:
+        has_keys(t, ["name", "id", "active_pollers", "timed_pollers", "paused_pollers"], f"pollers of {t['name']}")
+        check(t["id"] in thread_ids, f"thread_get_pollers thread {t['id']} is a thread_get_stats id")
+        for p in t["active_pollers"]:
+            has_keys(p, ["name", "id", "state", "run_count", "busy_count"], f"poller {p.get('name')}")
+            check(0 <= p["busy_count"] <= p["run_count"], f"poller {p['name']} busy_count <= run_count")
+            if p["busy_count"] > 0:
+                busy_pollers.append(p["name"])
+    check(busy_pollers, "some poller found work while blkperf ran")
     reactors = c.call("framework_get_reactors")
     has_keys(reactors, ["tick_rate", "reactors"], "framework_get_reactors")
     r0 = reactors["reactors"][0]

@@ -109,6 +109,10 @@ public class RpcMethodsIT {
             Map<?, ?> threads = (Map<?, ?>) c.expect("thread_get_stats", null, OK);
             assertTrue(threads.toString(), ((List<?>) threads.get("threads")).size() >= 1);
             c.expect("thread_get_stats", "{\"x\":1}", INVALID);
+            Map<?, ?> pollers = (Map<?, ?>) c.expect("thread_get_pollers", null, OK);
+            Map<?, ?> firstThread = (Map<?, ?>) ((List<?>) pollers.get("threads")).get(0);
+            assertTrue(pollers.toString(), firstThread.get("active_pollers") instanceof List<?>);
+            c.expect("thread_get_pollers", "{\"x\":1}", INVALID);
             // the signal itself would end this test's JVM: ToolsIT's Python client sends SIGTERM to a jvhost process
             c.expect("spdk_kill_instance", "{\"sig_name\":\"SIGWHAT\"}", INVALID);
             c.expect("spdk_kill_instance", "{}", INVALID);

@@ -37,12 +37,13 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
     public static final String USAGE = """
             usage: jvhost [options]
                    jvhost bdevperf [options] [-q DEPTH] [-o IOSIZE] [-w WORKLOAD] [-t SECONDS] [-M READPCT] [-b BDEV] [--json]
-                                  [--unregistered]
-                   jvhost bench reactor [options]
+                                  [--unregistered] [--plot FILE.png]
+                   jvhost bench reactor [options] [--plot FILE.png]
                    jvhost rpc [-s SOCKET] METHOD [key=value ...]
                    jvhost blkperf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
-                                  [--time S] [--backend-pid PID] [--packed] [--json]
+                                  [--time S] [--backend-pid PID] [--packed] [--json] [--plot FILE.png]
                    jvhost plot RESULTS.jsonl --x FIELD[,...] --y FIELD[,...] [--series FIELD] [--out FILE.png]
+              --plot FILE.png    (bench commands) keep the JSON lines in FILE.jsonl and draw FILE.png
               -c, --config, --json FILE
                                  apply an SPDK-format JSON config at start ({"subsystems":[...]}), e.g.
                                  one SPDK's save_config wrote; without it, runtime-config/default.json

@@ -66,4 +66,7 @@ public interface Reactor {
 
     /** The poller names, for listings; safe from any thread. */
     java.util.List<String> pollerNames();
+
+    /** Each poller's id and run and busy counts, in the order the reactor runs them; safe from any thread. */
+    java.util.List<PollerStats> pollerStats();
 }

@@ -30,6 +30,25 @@ public class ToolsIT {
         return Double.parseDouble(m.group(1));
     }
 
+    /** --plot kept the run's JSON lines (and only those) next to a PNG of them. */
+    private static void assertPlotted(String out, Path png, String expectedInJson) throws Exception {
+        Path jsonl = png.resolveSibling(png.getFileName().toString().replace(".png", ".jsonl"));
+        List<String> rows = Files.readAllLines(jsonl);
+        assertTrue(out, !rows.isEmpty() && rows.stream().allMatch(r -> r.startsWith("{")));
+        assertTrue(rows.toString(), rows.stream().anyMatch(r -> r.contains(expectedInJson)));
+        System.setProperty("java.awt.headless", "true");
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        assertTrue("not a PNG: " + png + "\n" + out, image != null && image.getWidth() >= 720);
+    }
+
+    /** {@code png} and its JSON lines deleted, so that only this run's plot can pass. */
+    private static Path fresh(Path png) throws Exception {
+        Files.createDirectories(png.getParent());
+        Files.deleteIfExists(png);
+        Files.deleteIfExists(png.resolveSibling(png.getFileName().toString().replace(".png", ".jsonl")));
+        return png;
+    }
+
     @Test
     public void bdevperfVerifiesAMallocBdevFromTheBenchFeature() throws Exception {
         Path work = Files.createDirectories(HOME.resolve("itests/target/tools-it"));
@@ -39,17 +58,20 @@ public class ToolsIT {
                   {"method":"bdev_malloc_create","params":{"name":"M0","num_blocks":8192,"block_size":512}}]}]}
                 """);
         String out = jvhost("bdevperf", "--config", config.toString(), "-S", work.toString(), "-q", "16", "-o", "4096",
-                "-w", "verify", "-t", "1", "--json");
+                "-w", "verify", "-t", "1", "--json", "--plot", fresh(work.resolve("plots/bdevperf.png")).toString());
         assertTrue(out, out.contains("\"summary\":\"bdevperf\""));
         assertTrue(out, number(out, "total_iops") > 0);
         assertTrue(out, out.contains("jvhost-bench"));
+        assertPlotted(out, work.resolve("plots/bdevperf.png"), "\"bdev\":\"M0\"");
     }
 
     @Test
     public void reactorBenchReportsARoundTrip() throws Exception {
-        String out = jvhost("bench", "reactor", "-S", HOME.resolve("itests/target").toString());
+        Path png = HOME.resolve("itests/target/tools-it/plots/reactor.png");
+        String out = jvhost("bench", "reactor", "-S", HOME.resolve("itests/target").toString(), "--plot", fresh(png).toString());
         assertTrue(out, out.contains("\"benchmark\":\"reactor\""));
         assertTrue(out, number(out, "round_trips") > 0);
+        assertPlotted(out, png, "\"round_trip_ns\"");
     }
 
     @Test
@@ -58,9 +80,10 @@ public class ToolsIT {
         try (JvhostProcess p = JvhostProcess.start(HOME, work.resolve("jvhost.log"), "-S", work.toString(), "-r",
                 "none")) {
             String out = jvhost("blkperf", "--socket", work.resolve("vhost.0").toString(), "--depth", "8", "--time", "1",
-                    "--rw", "randread", "--json");
+                    "--rw", "randread", "--plot", fresh(work.resolve("blkperf.png")).toString());
             assertTrue(out, out.contains("\"bench\":\"blkperf\""));
             assertTrue(out, number(out, "iops") > 0);
+            assertPlotted(out, work.resolve("blkperf.png"), "\"bench\":\"blkperf\"");
         }
     }
 }

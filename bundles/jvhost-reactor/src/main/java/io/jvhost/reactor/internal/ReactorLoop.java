@@ -6,6 +6,7 @@ import io.jvhost.posix.EventFd;
 import io.jvhost.reactor.IdleStrategies;
 import io.jvhost.reactor.IdleStrategy;
 import io.jvhost.reactor.Poller;
+import io.jvhost.reactor.PollerStats;
 import io.jvhost.reactor.ReactorStats;
 import io.jvhost.reactor.Reactors;
 import java.util.ArrayList;
@@ -37,7 +38,8 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     private final EventFd wakeFd;
     private final Epoll epoll;
     private final Map<Integer, EventFd> watched = new HashMap<>();
-    private volatile Poller[] pollers = new Poller[0];
+    private volatile PollerSlot[] pollers = new PollerSlot[0];
+    private long nextPollerId = 1;
     private final Object wakeLock = new Object();
     private boolean wakeClosed;
     private volatile boolean sleeping;
@@ -133,13 +135,13 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     @Override
     public int step() {
         int work = drainCommands();
-        Poller[] ps = pollers;
-        for (Poller p : ps) {
+        PollerSlot[] ps = pollers;
+        for (PollerSlot p : ps) {
             try {
-                work += p.doWork();
+                work += p.run();
             } catch (Throwable t) {
-                LOG.error("reactor {}: poller {} failed and was removed", index, p.name(), t);
-                removePoller(p);
+                LOG.error("reactor {}: poller {} failed and was removed", index, p.poller.name(), t);
+                removePoller(p.poller);
             }
         }
         return work;
@@ -210,10 +212,10 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
             sleeping = false;
             return;
         }
-        Poller[] ps = pollers;
+        PollerSlot[] ps = pollers;
         boolean canSleep = true;
-        for (Poller p : ps) {
-            if (!p.prepareToSleep()) {
+        for (PollerSlot p : ps) {
+            if (!p.poller.prepareToSleep()) {
                 canSleep = false;
                 break;
             }
@@ -230,25 +232,25 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
             SLEEPS.setRelease(this, sleeps + 1);
         }
         sleeping = false;
-        for (Poller p : ps) {
-            p.awake();
+        for (PollerSlot p : ps) {
+            p.poller.awake();
         }
     }
 
     @Override
     public void addPoller(Poller poller) {
         requireReactorThread("addPoller");
-        Poller[] ps = Arrays.copyOf(pollers, pollers.length + 1);
-        ps[ps.length - 1] = poller;
+        PollerSlot[] ps = Arrays.copyOf(pollers, pollers.length + 1);
+        ps[ps.length - 1] = new PollerSlot(poller, nextPollerId++);
         pollers = ps;
     }
 
     @Override
     public void removePoller(Poller poller) {
         requireReactorThread("removePoller");
-        List<Poller> list = new ArrayList<>(Arrays.asList(pollers));
-        if (list.remove(poller)) {
-            pollers = list.toArray(new Poller[0]);
+        List<PollerSlot> list = new ArrayList<>(Arrays.asList(pollers));
+        if (list.removeIf(slot -> slot.poller == poller)) {
+            pollers = list.toArray(new PollerSlot[0]);
         }
     }
 
@@ -284,7 +286,12 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
 
     @Override
     public List<String> pollerNames() {
-        return Arrays.stream(pollers).map(Poller::name).toList();
+        return Arrays.stream(pollers).map(slot -> slot.poller.name()).toList();
+    }
+
+    @Override
+    public List<PollerStats> pollerStats() {
+        return Arrays.stream(pollers).map(PollerSlot::stats).toList();
     }
 
     @Override

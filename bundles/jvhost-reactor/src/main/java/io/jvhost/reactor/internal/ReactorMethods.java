@@ -10,8 +10,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Registers SPDK's {@code framework_get_reactors} and {@code thread_get_stats}; {@link ReactorReports}
- * shapes the answers.
+ * Registers SPDK's {@code framework_get_reactors}, {@code thread_get_stats} and {@code thread_get_pollers};
+ * {@link ReactorReports} shapes the answers.
  */
 @Component(service = ReactorMethods.class, immediate = true)
 public final class ReactorMethods {
@@ -29,6 +29,11 @@ public final class ReactorMethods {
                         "Threads (one per reactor): busy and idle ticks and poller counts", p -> {
                             p.allowOnly(Set.of());
                             return ReactorReports.threads(group);
+                        }),
+                MethodRegistrations.method("thread_get_pollers",
+                        "Pollers of each thread (one per reactor): id, run and busy counts", p -> {
+                            p.allowOnly(Set.of());
+                            return ReactorReports.pollers(group.reactors());
                         }));
     }
 

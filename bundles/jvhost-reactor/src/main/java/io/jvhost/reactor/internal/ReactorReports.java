@@ -1,6 +1,7 @@
 package io.jvhost.reactor.internal;
 
 import io.jvhost.reactor.IdleStrategies;
+import io.jvhost.reactor.PollerStats;
 import io.jvhost.reactor.Reactor;
 import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.reactor.ReactorStats;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * SPDK's shapes of {@code framework_get_reactors} and {@code thread_get_stats} for jvhost's reactors.
+ * SPDK's shapes of {@code framework_get_reactors}, {@code thread_get_stats} and {@code thread_get_pollers} for jvhost's reactors.
  * Ticks are nanoseconds ({@code tick_rate} 1e9); each reactor is also the one thread SPDK would list
  * for it ({@link ThreadIds}).
  */
@@ -79,6 +80,38 @@ final class ReactorReports {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("tick_rate", TICK_RATE);
         result.put("threads", list);
+        return result;
+    }
+
+    /**
+     * {@code thread_get_pollers}: every poller is an active one (run on each pass); jvhost has no timed
+     * or paused pollers. The state is SPDK's "waiting" (not being run at this instant), which is what a
+     * report read off the reactor can say.
+     */
+    static Map<String, Object> pollers(List<? extends Reactor> reactors) {
+        List<Object> threads = new ArrayList<>();
+        for (Reactor r : reactors) {
+            List<Object> active = new ArrayList<>();
+            for (PollerStats p : r.pollerStats()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", p.name());
+                m.put("id", p.id());
+                m.put("state", "waiting");
+                m.put("run_count", p.runCount());
+                m.put("busy_count", p.busyCount());
+                active.add(m);
+            }
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("name", ThreadIds.name(r.index()));
+            t.put("id", ThreadIds.of(r.index()));
+            t.put("active_pollers", active);
+            t.put("timed_pollers", List.of());
+            t.put("paused_pollers", List.of());
+            threads.add(t);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("tick_rate", TICK_RATE);
+        result.put("threads", threads);
         return result;
     }
 

@@ -64,6 +64,48 @@ class ReactorReportsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldCountEachPollersRunsAndTheRunsThatFoundWork() throws Exception {
+        var reactor = io.jvhost.reactor.Reactors.stepped(0);
+        int[] calls = new int[1];
+        Poller everyThird = new Poller() {
+            @Override
+            public int doWork() {
+                return calls[0]++ % 3 == 0 ? 2 : 0;
+            }
+
+            @Override
+            public String name() {
+                return "vhost.blk0.q0";
+            }
+        };
+        reactor.addPoller(everyThird);
+        reactor.addPoller(() -> 0);
+        for (int i = 0; i < 30; i++) {
+            reactor.step();
+        }
+        Map<String, Object> answer = ReactorReports.pollers(List.of(reactor));
+        assertEquals(1_000_000_000L, answer.get("tick_rate"));
+        Map<String, Object> t0 = ((List<Map<String, Object>>) answer.get("threads")).get(0);
+        assertEquals("reactor_0", t0.get("name"));
+        assertEquals(List.of(), t0.get("timed_pollers"));
+        assertEquals(List.of(), t0.get("paused_pollers"));
+        List<Map<String, Object>> active = (List<Map<String, Object>>) t0.get("active_pollers");
+        assertEquals(2, active.size());
+        assertEquals(Map.of("name", "vhost.blk0.q0", "id", 1L, "state", "waiting", "run_count", 30L,
+                "busy_count", 10L), active.get(0));
+        assertEquals(2L, active.get(1).get("id"));
+        assertEquals(0L, active.get(1).get("busy_count"));
+
+        reactor.removePoller(everyThird);
+        reactor.addPoller(everyThird);
+        List<Map<String, Object>> again = (List<Map<String, Object>>) ((List<Map<String, Object>>) ReactorReports
+                .pollers(List.of(reactor)).get("threads")).get(0).get("active_pollers");
+        assertEquals(3L, again.get(1).get("id"), "a poller added again is a new poller with fresh counts");
+        assertEquals(0L, again.get(1).get("run_count"));
+    }
+
+    @Test
     void shouldReadThisThreadsCpuTicksFromProc() {
         long[] ticks = ReactorReports.userAndSystemTicks(Cpu.gettid());
         assertNotNull(ticks);

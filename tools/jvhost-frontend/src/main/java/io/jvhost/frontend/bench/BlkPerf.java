@@ -111,7 +111,8 @@ public final class BlkPerf implements PerfDisk.Completion {
                     System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--scsi-target T | --nvme "
                             + "[--no-shadow-doorbells]] [--queues N] "
                             + "[--depth D] [--bs BYTES] [--rw randread|randwrite] [--time S] [--warmup S] "
-                            + "[--backend-pid PID] [--label NAME] [--packed] [--json]");
+                            + "[--backend-pid PID] [--label NAME] [--packed] [--json]\n"
+                            + "(./jvhost blkperf also takes --plot FILE.png: JSON lines in FILE.jsonl, their plot in FILE.png)");
                     System.exit(2);
                 }
             }
