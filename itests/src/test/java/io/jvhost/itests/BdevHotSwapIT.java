@@ -91,6 +91,61 @@ public class BdevHotSwapIT {
         assertFalse(methods.names().contains("bdev_null_create"));
     }
 
+    /**
+     * Virtual bdev bundles are modules like the others: stopping the raid bundle under I/O hot-removes its
+     * raid (its user is told, closes, and the claims on the bases are released) while a passthru beside it
+     * keeps serving; the raid bundle comes back and builds a raid again; uninstalling the passthru bundle
+     * with its bdev idle removes it cleanly and frees its base.
+     */
+    @Test
+    public void virtualBdevBundlesShouldStopUnderIoAndComeBackWhileTheOthersServe() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            call("bdev_malloc_create", "{\"name\":\"VM" + i + "\",\"num_blocks\":4096,\"block_size\":512}");
+        }
+        call("bdev_raid_create", "{\"name\":\"R1\",\"raid_level\":\"raid1\",\"base_bdevs\":[\"VM0\",\"VM1\"]}");
+        call("bdev_passthru_create", "{\"base_bdev_name\":\"VM2\",\"name\":\"PT0\"}");
+        Reactor r = reactors.reactors().get(0);
+        int pollersBefore = r.pollerCount();
+        IoLoad raid = new IoLoad(registry, "R1", r, 8);
+        IoLoad passthru = new IoLoad(registry, "PT0", r, 8);
+        waitUntil(() -> raid.ok.get() > 1000 && passthru.ok.get() > 1000);
+
+        Bundle raidBundle = bundle("io.jvhost.bdev.raid");
+        raidBundle.stop();
+        assertTrue("the raid's user was told", raid.removed);
+        raid.closed.get(10, TimeUnit.SECONDS);
+        assertFalse(registry.find("R1").isPresent());
+        assertFalse(methods.names().contains("bdev_raid_create"));
+        // the claims went with the raid: a passthru may claim a former base now
+        call("bdev_passthru_create", "{\"base_bdev_name\":\"VM0\",\"name\":\"PT1\"}");
+        call("bdev_passthru_delete", "{\"name\":\"PT1\"}");
+        long before = passthru.ok.get();
+        waitUntil(() -> passthru.ok.get() > before + 1000);
+        assertEquals("the passthru saw no error", 0, passthru.failed.get());
+
+        raidBundle.update();
+        raidBundle.start();
+        waitUntil(() -> methods.names().contains("bdev_raid_create"));
+        call("bdev_raid_create", "{\"name\":\"R0\",\"raid_level\":\"raid0\",\"strip_size_kb\":4,"
+                + "\"base_bdevs\":[\"VM0\",\"VM1\"]}");
+        IoLoad again = new IoLoad(registry, "R0", r, 4);
+        waitUntil(() -> again.ok.get() > 100);
+        again.stop();
+        passthru.stop();
+        again.closed.get(10, TimeUnit.SECONDS);
+        passthru.closed.get(10, TimeUnit.SECONDS);
+        assertEquals(0, again.failed.get() + passthru.failed.get());
+        waitUntil(() -> r.pollerCount() == pollersBefore);
+
+        bundle("io.jvhost.bdev.passthru").uninstall();
+        waitUntil(() -> registry.find("PT0").isEmpty());
+        assertFalse(methods.names().contains("bdev_passthru_create"));
+        call("bdev_raid_delete", "{\"name\":\"R0\"}");
+        call("bdev_raid_create", "{\"name\":\"C0\",\"raid_level\":\"concat\",\"strip_size_kb\":4,"
+                + "\"base_bdevs\":[\"VM0\",\"VM1\",\"VM2\"]}"); // VM2's claim is free again
+        call("bdev_raid_delete", "{\"name\":\"C0\"}");
+    }
+
     @Test
     public void badParametersShouldGetSpdkErrorCodesAndLeakNothing() {
         expect(MethodException.INVALID_PARAMS, "block_size 1000",

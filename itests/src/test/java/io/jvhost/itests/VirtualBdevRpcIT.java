@@ -35,7 +35,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 public class VirtualBdevRpcIT {
     private static final Path SOCKET = Path.of(System.getProperty("java.io.tmpdir"), "jvhost-virtual-bdev-rpc-it.sock");
     private static final List<String> MODULE_PREFIXES = List.of("bdev_passthru_", "bdev_split_", "bdev_error_",
-            "bdev_delay_");
+            "bdev_delay_", "bdev_raid_");
 
     @Configuration
     public Option[] config() {
@@ -126,10 +126,88 @@ public class VirtualBdevRpcIT {
             c.expect("bdev_null_delete", "{\"name\":\"N1\"}", OK);
 
             Set<String> untested = new TreeSet<>(methods);
-            untested.removeIf(m -> !isVirtualBdevMethod(m));
+            untested.removeIf(m -> !isVirtualBdevMethod(m) || m.startsWith("bdev_raid_"));
             assertEquals("virtual bdev methods offered", 10, untested.size());
             untested.removeAll(covered);
             assertTrue("virtual bdev methods without a case here: " + untested, untested.isEmpty());
+        }
+    }
+
+    /**
+     * The raid methods as rpc.py sends them: raid0, raid1 and concat over malloc bases, SPDK's error codes,
+     * bdev_raid_get_bdevs by category, a mirror left degraded by bdev_raid_remove_base_bdev and by deleting
+     * a base, a stripe going offline, and save_config replaying the raids after their bases.
+     */
+    @Test
+    public void raidMethodsCreateListDegradeSaveAndDelete() throws Exception {
+        Set<String> covered = new TreeSet<>();
+        try (RpcCases c = new RpcCases(SOCKET, covered)) {
+            @SuppressWarnings("unchecked")
+            List<String> methods = (List<String>) c.expect("rpc_get_methods", null, OK);
+            for (int i = 0; i < 5; i++) {
+                c.expect("bdev_malloc_create", "{\"name\":\"RM" + i + "\",\"num_blocks\":4096,\"block_size\":512}", OK);
+            }
+            // rpc.py bdev_raid_create -n R0 -z 64 -r 0 -b "RM0 RM1"
+            assertEquals(true, c.expect("bdev_raid_create", "{\"name\":\"R0\",\"strip_size_kb\":64,\"raid_level\":\"0\","
+                    + "\"base_bdevs\":[\"RM0\",\"RM1\"]}", OK));
+            c.expect("bdev_raid_create", "{\"name\":\"R1\",\"raid_level\":\"raid1\",\"base_bdevs\":[\"RM2\",\"RM3\"],"
+                    + "\"superblock\":false}", OK);
+            c.expect("bdev_raid_create", "{\"name\":\"RX\",\"raid_level\":\"raid1\",\"base_bdevs\":[\"RM1\",\"RM4\"]}", EBUSY);
+            c.expect("bdev_raid_create", "{\"name\":\"RX\",\"raid_level\":\"raid1\",\"base_bdevs\":[\"RM4\",\"nope\"]}", NODEV);
+            c.expect("bdev_raid_create", "{\"name\":\"R0\",\"strip_size_kb\":4,\"raid_level\":\"concat\",\"base_bdevs\":[\"RM4\"]}", EXISTS);
+            c.expect("bdev_raid_create", "{\"name\":\"RX\",\"strip_size_kb\":3,\"raid_level\":\"0\",\"base_bdevs\":[\"RM4\"]}", INVALID);
+            c.expect("bdev_raid_create", "{\"name\":\"RX\",\"raid_level\":\"raid5f\",\"base_bdevs\":[\"RM4\"]}", INVALID);
+            c.expect("vhost_create_blk_controller", "{\"ctrlr\":\"rb\",\"dev_name\":\"RM2\"}", EBUSY);
+            Map<?, ?> r0 = (Map<?, ?>) ((List<?>) c.expect("bdev_get_bdevs", "{\"name\":\"R0\"}", OK)).get(0);
+            assertEquals(r0.toString(), 8192L, r0.get("num_blocks"));
+            Map<?, ?> r0Raid = (Map<?, ?>) ((Map<?, ?>) r0.get("driver_specific")).get("raid");
+            assertEquals(r0.toString(), "raid0", r0Raid.get("raid_level"));
+            assertEquals(r0.toString(), r0.get("uuid"), r0Raid.get("uuid"));
+
+            List<?> online = (List<?>) c.expect("bdev_raid_get_bdevs", "{\"category\":\"online\"}", OK);
+            assertEquals(online.toString(), 2, online.size());
+            for (Object o : online) {
+                Map<?, ?> m = (Map<?, ?>) o;
+                for (String key : List.of("name", "uuid", "strip_size_kb", "state", "raid_level", "superblock",
+                        "num_base_bdevs", "num_base_bdevs_discovered", "num_base_bdevs_operational", "base_bdevs_list")) {
+                    assertTrue(key + " in " + m, m.containsKey(key));
+                }
+            }
+            c.expect("bdev_raid_get_bdevs", "{\"category\":\"sideways\"}", INVALID);
+            String saved = Json.write(c.expect("save_config", null, OK));
+            assertTrue(saved, saved.indexOf("\"name\":\"RM3\"") < saved.indexOf("bdev_raid_create"));
+
+            // rpc.py bdev_raid_remove_base_bdev RM2: the mirror serves on RM3
+            c.expect("bdev_raid_remove_base_bdev", "{\"name\":\"RM2\"}", OK);
+            c.expect("bdev_raid_remove_base_bdev", "{\"name\":\"RM2\"}", NODEV);
+            Map<?, ?> r1 = (Map<?, ?>) ((List<?>) c.expect("bdev_raid_get_bdevs", "{\"category\":\"all\"}", OK)).get(1);
+            assertEquals(r1.toString(), "R1", r1.get("name"));
+            assertEquals(r1.toString(), "online", r1.get("state"));
+            assertEquals(r1.toString(), 1L, r1.get("num_base_bdevs_operational"));
+            c.expect("vhost_create_blk_controller", "{\"ctrlr\":\"rb\",\"dev_name\":\"RM2\"}", OK); // released
+            c.expect("vhost_delete_controller", "{\"ctrlr\":\"rb\"}", OK);
+            // a stripe cannot lose a base: deleting RM1 takes R0 offline and away
+            c.expect("bdev_malloc_delete", "{\"name\":\"RM1\"}", OK);
+            c.expect("bdev_get_bdevs", "{\"name\":\"R0\"}", NODEV);
+            List<?> offline = (List<?>) c.expect("bdev_raid_get_bdevs", "{\"category\":\"offline\"}", OK);
+            assertEquals(offline.toString(), "R0", ((Map<?, ?>) offline.get(0)).get("name"));
+            c.expect("bdev_raid_delete", "{\"name\":\"R0\"}", OK);
+            c.expect("bdev_raid_delete", "{\"name\":\"R0\"}", NODEV);
+            c.expect("bdev_raid_delete", "{\"name\":\"R1\"}", OK);
+            c.expect("bdev_raid_create", "{\"name\":\"C0\",\"strip_size_kb\":4,\"raid_level\":\"concat\","
+                    + "\"base_bdevs\":[\"RM2\",\"RM3\",\"RM4\"]}", OK);
+            assertEquals(12288L, ((Map<?, ?>) ((List<?>) c.expect("bdev_get_bdevs", "{\"name\":\"C0\"}", OK)).get(0))
+                    .get("num_blocks"));
+            c.expect("bdev_raid_delete", "{\"name\":\"C0\"}", OK);
+            for (String m : List.of("RM0", "RM2", "RM3", "RM4")) {
+                c.expect("bdev_malloc_delete", "{\"name\":\"" + m + "\"}", OK);
+            }
+
+            Set<String> untested = new TreeSet<>(methods);
+            untested.removeIf(m -> !m.startsWith("bdev_raid_"));
+            assertEquals("raid methods offered", 4, untested.size());
+            untested.removeAll(covered);
+            assertTrue("raid methods without a case here: " + untested, untested.isEmpty());
         }
     }
 }
