@@ -19,6 +19,8 @@ public final class RamBackend implements BdevBackend {
     public final MemorySegment data;
     private final int blockSize;
     public boolean destroyed;
+    /** Set to make reads or writes fail (I/O error) until cleared, as a failing disk would. */
+    public volatile boolean failReads, failWrites;
 
     private RamBackend(MemorySegment data, int blockSize) {
         this.data = data;
@@ -38,6 +40,9 @@ public final class RamBackend implements BdevBackend {
         return new DeferredCompletionChannel() {
             @Override
             protected int execute(BdevIo io) {
+                if (io.type() == IoType.READ && failReads || io.type() == IoType.WRITE && failWrites) {
+                    return BdevIo.FAILED;
+                }
                 long pos = io.offsetBlocks() * blockSize;
                 switch (io.type()) {
                     case READ, WRITE -> {

@@ -12,14 +12,8 @@ import io.jvhost.bdev.IoType;
 import io.jvhost.bdev.OpenMode;
 import io.jvhost.bdev.core.internal.BdevHarness;
 import io.jvhost.bdev.core.internal.RamBackend;
-import io.jvhost.bdev.spi.BdevBackend;
-import io.jvhost.bdev.spi.BdevSpec;
-import io.jvhost.bdev.spi.DeferredCompletionChannel;
-import io.jvhost.bdev.spi.ModuleChannel;
 import io.jvhost.config.Params;
-import io.jvhost.reactor.Reactor;
 import java.lang.foreign.MemorySegment;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -185,7 +179,7 @@ class RaidModuleTest {
     @Test
     void raid1TriesTheOtherMirrorWhenAReadFails() {
         try (BdevHarness h = new BdevHarness()) {
-            FlakyRam bad = FlakyRam.register(h, "F0", 32);
+            RamBackend bad = RamBackend.register(h, "F0", 32, BS);
             RamBackend good = RamBackend.register(h, "M1", 32, BS);
             RaidModule m = new RaidModule(h.registry);
             m.create(raid("R1", "1", 0, "F0", "M1"));
@@ -255,54 +249,5 @@ class RaidModuleTest {
     private static void assertRefused(String inMessage, org.junit.jupiter.api.function.Executable call) {
         BdevException e = assertThrows(BdevException.class, call);
         assertTrue(e.getMessage().contains(inMessage), e.getMessage());
-    }
-
-    /** A RAM disk whose reads or writes fail on demand. */
-    static final class FlakyRam implements BdevBackend {
-        final MemorySegment data;
-        volatile boolean failReads;
-        volatile boolean failWrites;
-
-        private FlakyRam(MemorySegment data) {
-            this.data = data;
-        }
-
-        static FlakyRam register(BdevHarness h, String name, long blocks) {
-            FlakyRam f = new FlakyRam(h.buffer(blocks * BS));
-            h.registry.register(new BdevSpec(name, null, "ram", "flaky", BS, blocks, 0, EnumSet.allOf(IoType.class),
-                    Map.of()), f);
-            return f;
-        }
-
-        @Override
-        public ModuleChannel createChannel(Reactor reactor) {
-            return new DeferredCompletionChannel() {
-                @Override
-                protected int execute(BdevIo io) {
-                    if (io.type() == IoType.READ && failReads || io.type() == IoType.WRITE && failWrites) {
-                        return BdevIo.FAILED;
-                    }
-                    long pos = io.offsetBlocks() * BS;
-                    for (int i = 0; i < io.segmentCount(); i++) {
-                        if (io.type() == IoType.READ) {
-                            MemorySegment.copy(data, pos, io.segment(i), io.segmentOffset(i), io.segmentLength(i));
-                        } else if (io.type() == IoType.WRITE) {
-                            MemorySegment.copy(io.segment(i), io.segmentOffset(i), data, pos, io.segmentLength(i));
-                        }
-                        pos += io.segmentLength(i);
-                    }
-                    return BdevIo.SUCCESS;
-                }
-            };
-        }
-
-        @Override
-        public void destroy() {
-        }
-
-        @Override
-        public String createMethod() {
-            return "";
-        }
     }
 }
