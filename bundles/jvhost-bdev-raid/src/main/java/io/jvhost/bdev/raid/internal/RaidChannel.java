@@ -203,14 +203,20 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         child.context = null;
         child.clearSegments();
         children[freeChildren++] = child;
-        if (status != BdevIo.SUCCESS && r.status == BdevIo.SUCCESS) {
+        if (status == BdevIo.SUCCESS) {
+            r.succeeded++;
+        } else if (status == BdevIo.REMOVED && level == RaidLevel.RAID1) {
+            // The mirror was removed before this channel was told to drop it. The copies on the other mirrors
+            // stand for the request: a removed base never serves again without a rebuild.
+            usable[base] = false;
+        } else if (r.status == BdevIo.SUCCESS) {
             r.status = status;
         }
         if (--r.pending == 0) {
             BdevIo parent = r.parent;
             r.parent = null;
             requests[freeRequests++] = r;
-            finish(parent, r.status);
+            finish(parent, r.status == BdevIo.SUCCESS && r.succeeded == 0 ? BdevIo.REMOVED : r.status);
         }
     }
 

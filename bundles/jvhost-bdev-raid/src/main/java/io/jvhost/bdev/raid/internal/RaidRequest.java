@@ -11,11 +11,14 @@ final class RaidRequest {
     int status;
     /** raid1 reads: bases tried so far for this read. */
     int tries;
+    /** Pieces that succeeded; a raid1 request whose other pieces found their mirror removed still stands. */
+    int succeeded;
 
     void start(BdevIo io, int pieces) {
         parent = io;
         pending = pieces;
         status = BdevIo.SUCCESS;
         tries = 0;
+        succeeded = 0;
     }
 }

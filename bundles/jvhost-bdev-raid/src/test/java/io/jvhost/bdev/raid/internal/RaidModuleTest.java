@@ -141,9 +141,14 @@ class RaidModuleTest {
             // M0 goes while a write is out: the write finishes on both, then M0's claim is released
             BdevHarness.TrackedIo inFlight = h.submit(ch, IoType.WRITE, 0, 4, data);
             CompletableFuture<Void> gone = h.registry.unregister("M0", true);
-            h.stepUntil(() -> gone.isDone() && inFlight.completions == 1);
+            // and a write comes in after M0 is removed but before the channel is told: M0 refuses its copy
+            MemorySegment late = pattern(h, 4 * BS, 41);
+            BdevHarness.TrackedIo afterRemoval = h.submit(ch, IoType.WRITE, 40, 4, late);
+            h.stepUntil(() -> gone.isDone() && inFlight.completions == 1 && afterRemoval.completions == 1);
             gone.get();
             assertEquals(BdevIo.SUCCESS, inFlight.status);
+            assertEquals(BdevIo.SUCCESS, afterRemoval.status, "the survivor's copy stands for a removed mirror's");
+            assertEquals(-1, m1.data.asSlice(40 * BS, 4 * BS).mismatch(late));
             assertTrue(m0.destroyed);
             assertTrue(h.registry.find("R1").isPresent(), "a mirror serves with one base left");
             Map<?, ?> info = (Map<?, ?>) r1.driverSpecific().get("raid");
