@@ -78,6 +78,10 @@ public class VirtualBdevRpcIT {
             c.expect("bdev_error_create", "{\"base_name\":\"D1\"}", EBUSY);
             c.expect("bdev_error_create", "{}", INVALID);
             c.expect("bdev_error_inject_error", "{\"name\":\"EE_D1\",\"io_type\":\"read\",\"error_type\":\"failure\",\"num\":1}", OK);
+            c.expect("bdev_error_inject_error", "{\"name\":\"EE_D1\",\"io_type\":\"write\",\"error_type\":\"failure\","
+                    + "\"num\":1,\"queue_depth\":4,\"sct\":2,\"sc\":128}", OK);
+            c.expect("bdev_error_inject_error", "{\"name\":\"EE_D1\",\"io_type\":\"write\",\"error_type\":\"pending\","
+                    + "\"sc\":128}", INVALID);
             c.expect("bdev_error_inject_error", "{\"name\":\"EE_x\",\"io_type\":\"read\",\"error_type\":\"failure\"}", NODEV);
             c.expect("bdev_error_inject_error", "{\"name\":\"EE_D1\",\"io_type\":\"compare\",\"error_type\":\"failure\"}", INVALID);
             List<?> d1 = (List<?>) c.expect("bdev_get_bdevs", "{\"name\":\"D1\"}", OK);

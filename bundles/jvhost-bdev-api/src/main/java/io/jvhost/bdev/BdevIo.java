@@ -14,6 +14,11 @@ public final class BdevIo {
     /** Completion status values; negative values are failures. */
     public static final int SUCCESS = 0, FAILED = -1, INVALID = -2, UNSUPPORTED = -3, REMOVED = -4, ABORTED = -5,
             MISCOMPARE = -6;
+    /**
+     * Failures that carry an NVMe status ({@link #nvmeError}) lie below this; the status field rides in the
+     * low 11 bits, so it passes unchanged through virtual bdevs and the core like any other status.
+     */
+    private static final int NVME_ERROR = -0x10000;
 
     /** Called once per submitted request on the submitting reactor thread. */
     @FunctionalInterface
@@ -156,8 +161,35 @@ public final class BdevIo {
         data = own;
     }
 
+    /**
+     * A failure with an NVMe completion status: status code type {@code sct} (0-7) and status code
+     * {@code sc} (0-255), as a device returned it or an error bdev injects it. NVMe front-ends give the
+     * guest exactly this status; others map it (SCSI to sense data, virtio-blk to IOERR).
+     */
+    public static int nvmeError(int sct, int sc) {
+        if (sct < 0 || sct > 7 || sc < 0 || sc > 255) {
+            throw new IllegalArgumentException("NVMe status code type " + sct + " / code " + sc
+                    + " out of range (sct 0-7, sc 0-255)");
+        }
+        return NVME_ERROR - (sct << 8 | sc);
+    }
+
+    /** True when {@code status} is an {@link #nvmeError}. */
+    public static boolean isNvmeError(int status) {
+        return status <= NVME_ERROR && status > NVME_ERROR - 0x800;
+    }
+
+    /** The NVMe status field ({@code sct << 8 | sc}) of an {@link #nvmeError} status. */
+    public static int nvmeStatus(int status) {
+        return NVME_ERROR - status;
+    }
+
     /** Human-readable status, for errors and logs. */
     public static String statusName(int status) {
+        if (isNvmeError(status)) {
+            int field = nvmeStatus(status);
+            return "NVMe status sct " + (field >> 8) + " sc 0x" + Integer.toHexString(field & 0xFF);
+        }
         return switch (status) {
             case SUCCESS -> "success";
             case FAILED -> "I/O error";

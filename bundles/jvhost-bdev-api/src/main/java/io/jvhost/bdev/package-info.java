@@ -4,7 +4,7 @@
  * submit reusable {@link io.jvhost.bdev.BdevIo} requests that complete exactly once on that reactor.
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package io.jvhost.bdev;
 
 import org.osgi.annotation.bundle.Export;

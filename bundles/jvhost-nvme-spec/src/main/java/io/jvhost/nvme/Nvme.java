@@ -24,7 +24,8 @@ public final class Nvme {
     public static final int INVALID_CQ = 0x100, INVALID_QUEUE_ID = 0x101, INVALID_QUEUE_SIZE = 0x102,
             ASYNC_EVENT_LIMIT = 0x105, INVALID_FIRMWARE_SLOT = 0x106, INVALID_LOG_PAGE = 0x109,
             INVALID_QUEUE_DELETION = 0x10C, FEATURE_NOT_SAVEABLE = 0x10D;
-    public static final int WRITE_FAULT = 0x280, UNRECOVERED_READ_ERROR = 0x281, COMPARE_FAILURE = 0x285;
+    public static final int WRITE_FAULT = 0x280, UNRECOVERED_READ_ERROR = 0x281, COMPARE_FAILURE = 0x285,
+            ACCESS_DENIED = 0x286;
     /** SGL descriptor types (identifier bits 7:4). */
     public static final int SGL_DATA_BLOCK = 0x0, SGL_BIT_BUCKET = 0x1, SGL_SEGMENT = 0x2, SGL_LAST_SEGMENT = 0x3;
     /** SGL descriptor size. */

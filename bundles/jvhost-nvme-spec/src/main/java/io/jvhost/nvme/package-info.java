@@ -3,7 +3,7 @@
  * admin and NVM command sets, Identify data, features and log pages. Little-endian, as on the wire.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.jvhost.nvme;
 
 import org.osgi.annotation.bundle.Export;

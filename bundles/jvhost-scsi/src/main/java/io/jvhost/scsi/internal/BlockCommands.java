@@ -225,6 +225,11 @@ final class BlockCommands {
         CompareAndWrite.unlockIfHeld(lc, s);
         boolean desc = lun.descriptorSense;
         boolean reading = s.task.io.type() == IoType.READ;
+        if (BdevIo.isNvmeError(status)) {
+            int sense = NvmeStatusSense.of(BdevIo.nvmeStatus(status), reading);
+            Commands.fail(s, desc, sense >>> 16, sense & 0xFFFF);
+            return;
+        }
         switch (status) {
             case BdevIo.INVALID -> Commands.fail(s, desc, ILLEGAL_REQUEST, LBA_OUT_OF_RANGE);
             case BdevIo.UNSUPPORTED -> Commands.fail(s, desc, ILLEGAL_REQUEST, INVALID_OPCODE);

@@ -344,6 +344,28 @@ class ScsiCommandsTest {
     }
 
     @Test
+    void shouldTranslateAnNvmeStatusFromTheBdevIntoSense() {
+        int[][] cases = {
+            {2, 0x81, MEDIUM_ERROR, UNRECOVERED_READ_ERROR}, // unrecovered read error
+            {2, 0x80, MEDIUM_ERROR, WRITE_ERROR}, // write fault
+            {0, 0x80, ILLEGAL_REQUEST, LBA_OUT_OF_RANGE},
+            {0, 0x06, Scsi.HARDWARE_ERROR, Scsi.INTERNAL_TARGET_FAILURE},
+            {0, 0x07, Scsi.ABORTED_COMMAND, Scsi.ASC_NONE},
+            {2, 0x86, Scsi.DATA_PROTECT, Scsi.ACCESS_DENIED},
+            {1, 0x99, MEDIUM_ERROR, UNRECOVERED_READ_ERROR}, // no SCSI counterpart: a medium error of the direction
+        };
+        MemorySegment buf = h.buffer(BS);
+        for (int i = 0; i < cases.length; i++) {
+            int[] c = cases[i];
+            String name = "Nvme" + i;
+            h.addFaulty(name, BS, 64, 3, io.jvhost.bdev.BdevIo.nvmeError(c[0], c[1]));
+            h.target.attachLun(i + 1, name);
+            assertCheck(h.run(i + 1, rw10(READ_10, 3, 1), buf, ScsiTask.Direction.FROM_DEVICE), c[2], c[3]);
+        }
+        assertCheck(h.run(7, rw10(WRITE_10, 3, 1), buf, ScsiTask.Direction.TO_DEVICE), MEDIUM_ERROR, WRITE_ERROR);
+    }
+
+    @Test
     void shouldReportCapacityChangeAsUnitAttentionOnce() {
         h.bdevs.resize("Malloc0", BLOCKS / 2);
         assertEquals(java.util.List.of("attached 0", "resized 0"), h.events);

@@ -68,6 +68,11 @@ final class ScsiHarness implements AutoCloseable {
      * touches {@code badLba} fails with an I/O error, the rest behaves as a RAM disk.
      */
     void addFaulty(String name, int blockSize, long blocks, long badLba) {
+        addFaulty(name, blockSize, blocks, badLba, BdevIo.FAILED);
+    }
+
+    /** As {@link #addFaulty(String, int, long, long)}, failing with {@code failure} (e.g. an NVMe status). */
+    void addFaulty(String name, int blockSize, long blocks, long badLba, int failure) {
         MallocBackend ram = new MallocBackend(blockSize * blocks, blockSize);
         bdevs.register(new BdevSpec(name, null, "error", "Faulty disk", blockSize, blocks, 0,
                 EnumSet.allOf(IoType.class), Map.of()), new BdevBackend() {
@@ -83,7 +88,7 @@ final class ScsiHarness implements AutoCloseable {
                                 boolean bad = io.type().hasData() && badLba >= io.offsetBlocks()
                                         && badLba < io.offsetBlocks() + io.numBlocks();
                                 if (bad) {
-                                    return BdevIo.FAILED;
+                                    return failure;
                                 }
                                 // the RAM disk completes on its own poll: run it to completion here
                                 inner.bind((done, status) -> {

@@ -141,6 +141,10 @@ final class SubmissionQueue implements Poller {
             return;
         }
         r.rangeCount = 0;
+        if (BdevIo.isNvmeError(status)) {
+            finish(r, BdevIo.nvmeStatus(status)); // a device's or an error bdev's own status, given on unchanged
+            return;
+        }
         finish(r, switch (status) {
             case BdevIo.SUCCESS -> Nvme.SUCCESS;
             case BdevIo.INVALID -> Nvme.LBA_OUT_OF_RANGE | Nvme.DNR;

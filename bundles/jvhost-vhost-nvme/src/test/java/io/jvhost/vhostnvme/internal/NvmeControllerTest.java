@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.error.internal.ErrorModule;
 import io.jvhost.bdev.core.internal.BdevRegistryImpl;
 import io.jvhost.bdev.malloc.internal.MallocBackend;
 import io.jvhost.bdev.spi.BdevSpec;
@@ -407,6 +408,39 @@ class NvmeControllerTest {
             assertEquals(Nvme.SUCCESS, q2.await(41), "namespace 1 goes on");
             q1.submit(Nvme.IO_READ, 42, 1, buf, 0, 0, 0, 7);
             assertEquals(Nvme.SUCCESS, q1.await(42));
+        }
+    }
+
+    /**
+     * Errors reach the NVMe guest with the status the error bdev injects (sct/sc) or, for a plain
+     * failure, the media error of the command's direction; the commands after them succeed.
+     */
+    @Test
+    void shouldCompleteWithTheStatusTheErrorBdevInjects() throws Exception {
+        start("interrupt");
+        ErrorModule errors = new ErrorModule(bdevs);
+        errors.create(new Params("bdev_error_create", Map.of("base_name", "Malloc1")));
+        nvme.addNamespace(new Params("vhost_nvme_controller_add_ns", new HashMap<>(Map.of("ctrlr", "nvme0",
+                "bdev_name", "EE_Malloc1"))));
+        try (VhostUserNvme h = connect()) {
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 16);
+            long buf = h.ram.allocate(4096, 4096);
+            errors.inject(new Params("bdev_error_inject_error", Map.of("name", "EE_Malloc1", "io_type", "read",
+                    "error_type", "failure", "num", 1L, "sct", 2L, "sc", 0x81L)));
+            q.submit(Nvme.IO_READ, 1, 2, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.UNRECOVERED_READ_ERROR, q.await(1));
+            errors.inject(new Params("bdev_error_inject_error", Map.of("name", "EE_Malloc1", "io_type", "write",
+                    "error_type", "failure", "num", 1L, "sct", 0L, "sc", 6L)));
+            q.submit(Nvme.IO_WRITE, 2, 2, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.INTERNAL_ERROR, q.await(2));
+            errors.inject(new Params("bdev_error_inject_error", Map.of("name", "EE_Malloc1", "io_type", "all",
+                    "error_type", "failure", "num", 1L))); // one of each type
+            q.submit(Nvme.IO_WRITE, 3, 2, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.WRITE_FAULT, q.await(3));
+            q.submit(Nvme.IO_READ, 4, 2, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.UNRECOVERED_READ_ERROR, q.await(4));
+            q.submit(Nvme.IO_READ, 5, 2, buf, 0, 0, 0, 7);
+            assertEquals(Nvme.SUCCESS, q.await(5), "the injections are used up");
         }
     }
 

@@ -11,8 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.function.Supplier;
 
 /**
- * An error bdev's channel: forwards requests to the base unless an injection takes them. A failure
- * completes without reaching the base; a pending request is held until a reset arrives or the bdev is
+ * An error bdev's channel: forwards requests to the base unless an injection takes them (when the
+ * injection asks for a queue depth, only while that many of this channel's requests are at the base).
+ * A failure completes without reaching the base, with an I/O error or the NVMe status injected; a pending request is held until a reset arrives or the bdev is
  * removed (then it is aborted, so nothing waits forever); corrupt_data flips a byte of a write before it
  * goes down or of a read after it came back; nomem refuses the request once, as a module out of
  * resources does, and the core submits it again.
@@ -36,8 +37,8 @@ final class ErrorChannel extends ForwardingChannel {
         if (io.type() == IoType.RESET) {
             abortPending();
         }
-        switch (injection.take(io.type())) {
-            case FAILURE -> finish(io, BdevIo.FAILED);
+        switch (injection.take(io.type(), forwarded())) {
+            case FAILURE -> finish(io, injection.failStatus(io.type()));
             case PENDING -> {
                 pending.add(io);
                 pendingCount++;

@@ -1,5 +1,6 @@
 package io.jvhost.bdev.error.internal;
 
+import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.IoType;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -28,21 +29,43 @@ final class ErrorInjection {
     private static final Kind[] KINDS = Kind.values();
     private final AtomicIntegerArray kind = new AtomicIntegerArray(IoType.values().length);
     private final AtomicIntegerArray remaining = new AtomicIntegerArray(IoType.values().length);
+    /** Per type: the requests a channel must have at the base before the error strikes (SPDK's queue_depth). */
+    private final AtomicIntegerArray queueDepth = new AtomicIntegerArray(IoType.values().length);
+    /** Per type: the status a failure completes with, {@link BdevIo#FAILED} or an NVMe status. */
+    private final AtomicIntegerArray failStatus = new AtomicIntegerArray(IoType.values().length);
     private volatile long corruptOffset;
     private volatile int corruptValue;
 
-    /** Injects {@code k} into the next {@code num} requests of {@code type}. */
-    void set(IoType type, Kind k, int num, long offset, int value) {
-        corruptOffset = offset;
-        corruptValue = value;
-        remaining.set(type.ordinal(), 0);
-        kind.set(type.ordinal(), k.ordinal());
-        remaining.set(type.ordinal(), k == Kind.NONE ? 0 : num);
+    ErrorInjection() {
+        for (int t = 0; t < failStatus.length(); t++) {
+            failStatus.set(t, BdevIo.FAILED);
+        }
     }
 
-    /** The error for one request of {@code type}, taking one from the count; NONE when none is left. */
-    Kind take(IoType type) {
+    /**
+     * Injects {@code k} into the next {@code num} requests of {@code type} that find at least
+     * {@code depth} requests of their channel at the base; a failure completes with {@code status}.
+     */
+    void set(IoType type, Kind k, int num, long offset, int value, int depth, int status) {
+        corruptOffset = offset;
+        corruptValue = value;
         int t = type.ordinal();
+        remaining.set(t, 0); // first: no reactor takes the new kind with the old count
+        kind.set(t, k.ordinal());
+        queueDepth.set(t, depth);
+        failStatus.set(t, status);
+        remaining.set(t, k == Kind.NONE ? 0 : num);
+    }
+
+    /**
+     * The error for one request of {@code type} on a channel with {@code atBase} requests at the base,
+     * taking one from the count; NONE when none is left or the channel is not that busy.
+     */
+    Kind take(IoType type, int atBase) {
+        int t = type.ordinal();
+        if (atBase < queueDepth.get(t)) {
+            return Kind.NONE;
+        }
         int left;
         do {
             left = remaining.get(t);
@@ -59,6 +82,11 @@ final class ErrorInjection {
 
     Kind kind(IoType type) {
         return KINDS[kind.get(type.ordinal())];
+    }
+
+    /** What a FAILURE of {@code type} completes with. */
+    int failStatus(IoType type) {
+        return failStatus.get(type.ordinal());
     }
 
     long corruptOffset() {

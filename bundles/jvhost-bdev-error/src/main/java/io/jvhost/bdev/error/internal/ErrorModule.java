@@ -2,6 +2,7 @@ package io.jvhost.bdev.error.internal;
 
 import io.jvhost.bdev.Bdev;
 import io.jvhost.bdev.BdevException;
+import io.jvhost.bdev.BdevIo;
 import io.jvhost.bdev.BdevRegistry;
 import io.jvhost.bdev.IoType;
 import io.jvhost.bdev.spi.BaseClaim;
@@ -57,11 +58,12 @@ public final class ErrorModule {
                 bdevs.deleteMethod(),
                 MethodRegistrations.method("bdev_error_inject_error", "Inject errors into an error bdev: {name,"
                         + " io_type (read|write|unmap|flush|write_zeroes|reset|all|clear), error_type"
-                        + " (failure|pending|corrupt_data|nomem), num?, corrupt_offset?, corrupt_value?}", this::inject));
+                        + " (failure|pending|corrupt_data|nomem), num?, corrupt_offset?, corrupt_value?, queue_depth?, sct?, sc?}",
+                this::inject));
     }
 
-    /** The module without its methods and commands registered, for tests. */
-    ErrorModule(BdevRegistry registry) {
+    /** The module without its methods and commands registered, for tests (also other bundles' tests). */
+    public ErrorModule(BdevRegistry registry) {
         this.registry = registry;
         this.bdevs = new ModuleBdevs(registry, "error", "EE_");
     }
@@ -78,7 +80,8 @@ public final class ErrorModule {
         return bdevs;
     }
 
-    Object create(Params p) {
+    /** {@code bdev_error_create}. */
+    public Object create(Params p) {
         p.allowOnly(Set.of("base_name", "uuid"));
         String base = p.string("base_name");
         String name = "EE_" + base;
@@ -121,9 +124,10 @@ public final class ErrorModule {
         }
     }
 
-    Object inject(Params p) {
-        p.allowOnly(Set.of("name", "io_type", "error_type", "num", "corrupt_offset", "corrupt_value"),
-                Set.of("queue_depth", "sc", "sct"));
+    /** {@code bdev_error_inject_error}. */
+    public Object inject(Params p) {
+        p.allowOnly(Set.of("name", "io_type", "error_type", "num", "corrupt_offset", "corrupt_value", "queue_depth",
+                "sct", "sc"));
         String name = p.string("name");
         ErrorInjection injection = injections.get(name);
         if (injection == null) {
@@ -144,11 +148,21 @@ public final class ErrorModule {
             throw new IllegalArgumentException("corrupt_data needs a corrupt_value of 1 to 255 (XORed into the byte"
                     + " at corrupt_offset)");
         }
-        for (IoType t : types) {
-            injection.set(t, kind, num, offset, value);
+        int depth = (int) p.integer("queue_depth", 0, 0, Integer.MAX_VALUE);
+        int status = BdevIo.FAILED;
+        if (p.has("sct") || p.has("sc")) {
+            if (kind != ErrorInjection.Kind.FAILURE) {
+                throw new IllegalArgumentException("sct and sc (an NVMe status) go with error_type failure, not "
+                        + p.string("error_type"));
+            }
+            status = BdevIo.nvmeError((int) p.integer("sct", 0, 0, 7), (int) p.integer("sc", 0, 0, 255));
         }
-        LOG.info("error bdev {}: {} {} for the next {} {} requests", name, clear ? "cleared" : "injecting",
-                kind, num, ioType);
+        for (IoType t : types) {
+            injection.set(t, kind, num, offset, value, depth, status);
+        }
+        LOG.info("error bdev {}: {} {} ({}) for the next {} {} requests{}", name, clear ? "cleared" : "injecting",
+                kind, BdevIo.statusName(status), num, ioType,
+                depth > 0 ? " that find " + depth + " or more at the base" : "");
         return true;
     }
 

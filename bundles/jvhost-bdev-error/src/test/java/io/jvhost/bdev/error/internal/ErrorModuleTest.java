@@ -122,7 +122,39 @@ class ErrorModuleTest {
     }
 
     @Test
+    void shouldFailWithTheNvmeStatusGiven() {
+        MemorySegment buf = h.buffer(512);
+        inject("io_type", "read", "error_type", "failure", "num", 1L, "sct", 2L, "sc", 0x81L);
+        int status = h.run(ch, IoType.READ, 0, 1, buf).status;
+        assertTrue(BdevIo.isNvmeError(status), BdevIo.statusName(status));
+        assertEquals(0x281, BdevIo.nvmeStatus(status));
+        assertEquals("NVMe status sct 2 sc 0x81", BdevIo.statusName(status));
+        inject("io_type", "write", "error_type", "failure", "num", 1L, "sc", 6L);
+        assertEquals(BdevIo.nvmeError(0, 6), h.run(ch, IoType.WRITE, 0, 1, buf).status, "sct defaults to generic");
+        inject("io_type", "write", "error_type", "failure", "num", 1L);
+        assertEquals(BdevIo.FAILED, h.run(ch, IoType.WRITE, 0, 1, buf).status, "without sc/sct: an I/O error");
+        assertTrue(h.registry.find("EE_M0").orElseThrow().stats().errors() >= 3);
+    }
+
+    @Test
+    void shouldStrikeOnlyWhenTheChannelHasQueueDepthRequestsAtTheBase() {
+        inject("io_type", "read", "error_type", "failure", "num", 1L, "queue_depth", 2L);
+        TrackedIo first = h.submit(ch, IoType.READ, 0, 1, h.buffer(512));
+        TrackedIo second = h.submit(ch, IoType.READ, 1, 1, h.buffer(512));
+        TrackedIo third = h.submit(ch, IoType.READ, 2, 1, h.buffer(512));
+        h.stepUntil(() -> first.completions + second.completions + third.completions == 3);
+        assertEquals(BdevIo.SUCCESS, first.status, "none at the base yet");
+        assertEquals(BdevIo.SUCCESS, second.status, "one at the base");
+        assertEquals(BdevIo.FAILED, third.status, "two at the base: the error strikes");
+        assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.READ, 0, 1, h.buffer(512)).status, "num was 1");
+        assertEquals(2 + 1, h.registry.find("M0").orElseThrow().stats().ops(IoType.READ));
+    }
+
+    @Test
     void shouldRefuseUnknownTypesAndCorruptionWithoutValue() {
+        assertThrows(IllegalArgumentException.class, () -> inject("io_type", "read", "error_type", "pending", "sct", 2L));
+        assertThrows(io.jvhost.config.MethodException.class, () -> inject("io_type", "read", "error_type", "failure",
+                "sct", 8L));
         assertThrows(IllegalArgumentException.class, () -> inject("io_type", "compare", "error_type", "failure"));
         assertThrows(IllegalArgumentException.class, () -> inject("io_type", "read", "error_type", "explode"));
         assertThrows(IllegalArgumentException.class, () -> inject("io_type", "read", "error_type", "corrupt_data"));

@@ -120,14 +120,17 @@ final class NvmeChannel implements ModuleChannel, NvmeQueuePair.Callback {
         }
     }
 
-    /** NVMe status to the bdev layer's. */
+    /**
+     * NVMe status to the bdev layer's: the ones with a bdev meaning become it; any other failure keeps the
+     * device's status code type and code, so an NVMe front-end gives the guest what the device said.
+     */
     static int status(int nvmeStatus) {
         return switch (nvmeStatus) {
             case Nvme.SUCCESS -> BdevIo.SUCCESS;
             case Nvme.COMPARE_FAILURE -> BdevIo.MISCOMPARE;
             case Nvme.LBA_OUT_OF_RANGE, Nvme.INVALID_FIELD, Nvme.INVALID_NAMESPACE -> BdevIo.INVALID;
             case Nvme.ABORTED_BY_REQUEST, Nvme.ABORTED_SQ_DELETION -> BdevIo.ABORTED;
-            default -> BdevIo.FAILED;
+            default -> BdevIo.nvmeError((nvmeStatus >> 8) & 7, nvmeStatus & 0xFF);
         };
     }
 
