@@ -222,6 +222,21 @@ public class RpcMethodsIT {
                 c.expect(m, "{\"bdev_io_pool_size\":65535,\"impl_name\":\"posix\"}", OK);
                 c.expect(m, "[1]", INVALID);
             }
+            // hot swap from a script: the null module updated from its jar, its methods back after the refresh
+            Path nullJar;
+            try (var jars = Files.list(Path.of(System.getProperty("jvhost.home", ".."), "bundles/jvhost-bdev-null/target"))) {
+                nullJar = jars.filter(j -> j.getFileName().toString().matches("jvhost-bdev-null-[0-9].*[0-9T].jar"))
+                        .findFirst().orElseThrow();
+            }
+            Map<?, ?> updated = (Map<?, ?>) c.expect("framework_update_bundle", "{\"name\":\"io.jvhost.bdev.null\","
+                    + "\"path\":\"" + nullJar.toAbsolutePath() + "\"}", OK);
+            assertEquals(updated.toString(), "active", updated.get("state"));
+            c.expect("bdev_null_create", "{\"name\":\"N3\",\"num_blocks\":1024,\"block_size\":512}", OK);
+            c.expect("bdev_null_delete", "{\"name\":\"N3\"}", OK);
+            c.expect("framework_update_bundle", "{\"name\":\"io.jvhost.bdev.null\",\"path\":\"/nonexistent.jar\"}",
+                    INVALID);
+            c.expect("framework_update_bundle", "{\"name\":\"io.jvhost.rpc\"}", INVALID);
+            c.expect("framework_update_bundle", "{\"name\":\"io.jvhost.nope\"}", NODEV);
             c.expect("bdev_wait_for_examine", null, OK);
             c.expect("framework_wait_init", null, OK);
             c.expect("framework_wait_init", "{\"x\":1}", INVALID);

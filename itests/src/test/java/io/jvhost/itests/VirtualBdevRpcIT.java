@@ -190,6 +190,20 @@ public class VirtualBdevRpcIT {
             assertEquals(r1.toString(), 1L, r1.get("num_base_bdevs_operational"));
             c.expect("vhost_create_blk_controller", "{\"ctrlr\":\"rb\",\"dev_name\":\"RM2\"}", OK); // released
             c.expect("vhost_delete_controller", "{\"ctrlr\":\"rb\"}", OK);
+            // rpc.py bdev_raid_add_base_bdev R1 RM2: it takes the empty slot and is rebuilt from RM3
+            c.expect("bdev_raid_add_base_bdev", "{\"raid_bdev\":\"R1\",\"base_bdev\":\"RM2\"}", OK);
+            c.expect("bdev_raid_add_base_bdev", "{\"raid_bdev\":\"R0\",\"base_bdev\":\"RM4\"}", INVALID);
+            c.expect("bdev_raid_add_base_bdev", "{\"raid_bdev\":\"nope\",\"base_bdev\":\"RM4\"}", NODEV);
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            Map<?, ?> rebuilt;
+            do {
+                rebuilt = (Map<?, ?>) ((List<?>) c.expect("bdev_raid_get_bdevs", "{\"category\":\"online\"}", OK))
+                        .stream().filter(o -> "R1".equals(((Map<?, ?>) o).get("name"))).findFirst().orElseThrow();
+                assertTrue("rebuild of RM2 not done: " + rebuilt, System.nanoTime() < deadline);
+            } while (rebuilt.containsKey("process"));
+            assertEquals(rebuilt.toString(), 2L, rebuilt.get("num_base_bdevs_operational"));
+            c.expect("bdev_raid_add_base_bdev", "{\"raid_bdev\":\"R1\",\"base_bdev\":\"RM4\"}", INVALID); // no empty slot
+            c.expect("bdev_raid_remove_base_bdev", "{\"name\":\"RM2\"}", OK);
             // a stripe cannot lose a base: deleting RM1 takes R0 offline and away
             c.expect("bdev_malloc_delete", "{\"name\":\"RM1\"}", OK);
             c.expect("bdev_get_bdevs", "{\"name\":\"R0\"}", NODEV);
@@ -209,7 +223,7 @@ public class VirtualBdevRpcIT {
 
             Set<String> untested = new TreeSet<>(methods);
             untested.removeIf(m -> !m.startsWith("bdev_raid_"));
-            assertEquals("raid methods offered", 4, untested.size());
+            assertEquals("raid methods offered", 5, untested.size());
             untested.removeAll(covered);
             assertTrue("raid methods without a case here: " + untested, untested.isEmpty());
         }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
@@ -76,6 +77,93 @@ public class RaidGuestIT {
         }
     }
 
+    /**
+     * A raid1 over a malloc bdev and an aio file while the guest writes and verifies: the aio module's
+     * bundle is updated with a rebuilt jar in the running runtime (its bdev goes, the mirror serves
+     * degraded), the aio bdev is created again on the file, blanked, and put back with
+     * bdev_raid_add_base_bdev, and it is rebuilt under the guest's writes; then the malloc base is taken
+     * out, so every read the guest's last verify makes comes from the rebuilt base.
+     */
+    @Test
+    public void guestVerifiesWhileTheModuleUnderAMirrorIsSwappedAndItsBaseRebuilt() throws Exception {
+        for (String tool : new String[] {"qemu-system-x86_64", "fio", "busybox", "cpio"}) {
+            assertTrue(tool + " is needed for end-to-end tests (.ci/run installs it)", Processes.onPath(tool));
+        }
+        Path home = Path.of(System.getProperty("jvhost.home", "..")).toAbsolutePath().normalize();
+        Path work = Files.createDirectories(home.resolve("itests/target/raid-rebuild-guest-it"));
+        GuestImage guest = GuestImage.build(home);
+        Path file = work.resolve("aio0.img");
+        Files.deleteIfExists(file);
+        Processes.run(List.of("truncate", "-s", "40M", file.toString()), 30);
+        Path config = work.resolve("rebuild.json");
+        Files.writeString(config, """
+                {"subsystems":[
+                  {"subsystem":"bdev","config":[
+                    {"method":"bdev_malloc_create","params":{"name":"Mirror0","num_blocks":81920,"block_size":512}},
+                    {"method":"bdev_aio_create","params":{"name":"Aio0","filename":"%s","block_size":512}},
+                    {"method":"bdev_raid_create","params":{"name":"Mirror","raid_level":"raid1",
+                     "base_bdevs":["Mirror0","Aio0"]}},
+                    {"method":"bdev_null_create","params":{"name":"Signal","num_blocks":2048,"block_size":512}}]},
+                  {"subsystem":"vhost_blk","config":[
+                    {"method":"vhost_create_blk_controller","params":{"ctrlr":"mirror","dev_name":"Mirror"}},
+                    {"method":"vhost_create_blk_controller","params":{"ctrlr":"signal","dev_name":"Signal"}}]}]}
+                """.formatted(file));
+        Path sockets = Files.createDirectories(work.resolve("sockets"));
+        Path rpcSocket = sockets.resolve("rpc.sock");
+        Path jar;
+        try (var jars = Files.list(home.resolve("bundles/jvhost-bdev-aio/target"))) {
+            jar = jars.filter(j -> j.getFileName().toString().matches("jvhost-bdev-aio-[0-9].*[0-9T].jar"))
+                    .findFirst().orElseThrow(() -> new AssertionError("the aio module's jar is not built"));
+        }
+        Path rebuilt = work.resolve("rebuilt-" + jar.getFileName());
+        Files.copy(jar, rebuilt, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (JvhostProcess jvhost = JvhostProcess.start(home, work.resolve("jvhost.log"), "--config", config.toString(),
+                "-S", sockets.toString(), "-r", rpcSocket.toString(), "--cpumask", "0x1")) {
+            Path initrd = guest.withTest(work, "rebuild", REBUILD_SCRIPT);
+            Qemu.Running vm = new Qemu(home, guest.kernel(), initrd)
+                    .vhostUserBlk(sockets.resolve("mirror"), "")
+                    .vhostUserBlk(sockets.resolve("signal"), "")
+                    .start(work.resolve("rebuild-console.log"));
+            String console;
+            try {
+                vm.awaitConsole("JVTEST SWAP-NOW", 900);
+                Map<?, ?> updated = (Map<?, ?>) Json.parse(rpc(home, rpcSocket, "framework_update_bundle",
+                        "name=io.jvhost.bdev.aio", "path=" + rebuilt));
+                assertEquals(updated.toString(), "active", updated.get("state"));
+                assertEquals(1L, raid(home, rpcSocket, "Mirror").get("num_base_bdevs_operational"));
+                // a blank file: whatever the guest reads from it at the end, the rebuild and the writes put there
+                Processes.run(List.of("truncate", "-s", "0", file.toString()), 30);
+                Processes.run(List.of("truncate", "-s", "40M", file.toString()), 30);
+                assertEquals("\"Aio0\"", rpc(home, rpcSocket, "bdev_aio_create", "name=Aio0", "filename=" + file,
+                        "block_size=512").trim());
+                assertEquals("true", rpc(home, rpcSocket, "bdev_raid_add_base_bdev", "raid_bdev=Mirror",
+                        "base_bdev=Aio0").trim());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+                Map<?, ?> mirror;
+                while ((mirror = raid(home, rpcSocket, "Mirror")).containsKey("process")) {
+                    assertTrue("rebuild not done in 600 s: " + mirror, System.nanoTime() < deadline);
+                    Thread.sleep(200);
+                }
+                assertEquals(mirror.toString(), 2L, mirror.get("num_base_bdevs_operational"));
+                assertEquals("true", rpc(home, rpcSocket, "bdev_raid_remove_base_bdev", "name=Mirror0").trim());
+                assertEquals("true", rpc(home, rpcSocket, "bdev_null_resize", "name=Signal", "new_size=2").trim());
+                console = vm.awaitExit(900);
+            } finally {
+                vm.close();
+            }
+            assertContains(console, "JVTEST written before the swap");
+            assertTrue(console, java.util.regex.Pattern.compile("JVTEST [1-9][0-9]* passes written and verified"
+                    + " during the swap and the rebuild").matcher(console).find());
+            assertContains(console, "JVTEST verified from the rebuilt base");
+            assertContains(console, "JVTEST RESULT PASS");
+            Map<?, ?> mirror = raid(home, rpcSocket, "Mirror");
+            assertEquals(mirror.toString(), 1L, mirror.get("num_base_bdevs_operational"));
+            assertEquals(mirror.toString(), List.of("Aio0"), ((List<?>) mirror.get("base_bdevs_list")).stream()
+                    .filter(b -> Boolean.TRUE.equals(((Map<?, ?>) b).get("is_configured")))
+                    .map(b -> ((Map<?, ?>) b).get("name")).toList());
+        }
+    }
+
     private static String rpc(Path home, Path socket, String... call) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("jvhost").toString(), "rpc", "-s",
                 socket.toString()));
@@ -100,6 +188,29 @@ public class RaidGuestIT {
     private static void assertContains(String console, String line) {
         assertTrue("guest console lacks '" + line + "':\n" + console, console.contains(line));
     }
+
+    /** vda: raid1 over Mirror0 (malloc) and Aio0 (a file); vdb: the host's signal (it grows when the host is done). */
+    private static final String REBUILD_SCRIPT = """
+            #!/bin/sh
+            set -e
+            io="--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1"
+            fio --name=before --filename=/dev/vda --size=16M --rw=write --bs=64k --iodepth=8 $io --output=/tmp/b.txt
+            echo "JVTEST written before the swap"
+            small=$(cat /sys/block/vdb/size)
+            echo "JVTEST SWAP-NOW"
+            n=0
+            while [ "$(cat /sys/block/vdb/size)" = "$small" ]; do
+              fio --name=during --filename=/dev/vda --offset=16M --size=16M --rw=randwrite --bs=4k --iodepth=8 $io \\
+                  --output=/tmp/during.txt
+              n=$((n + 1)); [ $n -lt 500 ] || { echo "JVTEST the host did not finish"; exit 1; }
+            done
+            echo "JVTEST $n passes written and verified during the swap and the rebuild"
+            fio --name=before --filename=/dev/vda --size=16M --rw=write --bs=64k --iodepth=8 $io --verify_only \\
+                --output=/tmp/b2.txt
+            fio --name=during --filename=/dev/vda --offset=16M --size=16M --rw=randwrite --bs=4k --iodepth=8 $io \\
+                --verify_only --output=/tmp/d2.txt
+            echo "JVTEST verified from the rebuilt base"
+            """;
 
     /** vda: raid0 over S0-S2 (4 KiB strips); vdb: raid1 over Mirror0 and Mirror1. */
     private static final String SCRIPT = """

@@ -14,6 +14,10 @@ import java.util.Arrays;
  * scatter-gather list in place; a piece of it gets the matching slice of the segments (no data copy).
  * A raid1 read that fails is tried on the next mirror. Children and request contexts are pooled; the pools
  * grow only when a request needs more than they ever held, so steady state allocates nothing.
+ *
+ * <p>While a raid1 rebuilds a base, that base takes every write but no reads, and writes to the window
+ * the rebuild is copying are held here until it moves on ({@link #quiesce}): the copy never races a
+ * guest's write to the same blocks.
  */
 final class RaidChannel implements ModuleChannel, BdevIo.Completion {
     private static final int DEPTH = 1024;
@@ -26,6 +30,8 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
     private final int blockSize;
     /** False once a base failed: no new pieces go to it; it is closed when its last piece is back. */
     private final boolean[] usable;
+    /** Bases reads may go to: the usable ones but a base being rebuilt. */
+    private final boolean[] readable;
     private final int[] inFlight;
     private final Runnable[] onDrained;
     private final Runnable onClose;
@@ -33,6 +39,15 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
     private int freeChildren;
     private final RaidRequest[] requests = new RaidRequest[DEPTH];
     private int freeRequests = DEPTH;
+    /** Every request context, free or not, for finding writes in flight to a rebuild window. */
+    private final RaidRequest[] allRequests = new RaidRequest[DEPTH];
+    /** Writes held while a rebuild copies the blocks they touch: [holdStart, holdEnd). */
+    private final BdevIoQueue held = new BdevIoQueue();
+    private int heldCount;
+    private long holdStart;
+    private long holdEnd;
+    /** Runs once no write to the hold window is in flight here; null when the rebuild waits for nothing. */
+    private Runnable quiesced;
     private final BdevIoQueue done = new BdevIoQueue();
     private Completer completer;
     /** Bases dropped whose channels wait for their last pieces before closing. */
@@ -54,8 +69,10 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         this.baseBlocks = baseBlocks;
         this.onClose = onClose;
         this.usable = new boolean[bases.length];
+        this.readable = new boolean[bases.length];
         for (int i = 0; i < bases.length; i++) {
             usable[i] = bases[i] != null;
+            readable[i] = usable[i];
         }
         this.inFlight = new int[bases.length];
         this.onDrained = new Runnable[bases.length];
@@ -66,6 +83,7 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         this.freeChildren = DEPTH;
         for (int i = 0; i < DEPTH; i++) {
             requests[i] = new RaidRequest();
+            allRequests[i] = requests[i];
         }
     }
 
@@ -83,14 +101,26 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
             return toEveryBase(io, true);
         }
         if (level == RaidLevel.RAID1) {
-            return io.type() == IoType.READ ? readMirror(io) : toEveryBase(io, false);
+            if (io.type() == IoType.READ) {
+                return readMirror(io);
+            }
+            if (holdEnd > holdStart && inHoldWindow(io)) {
+                held.add(io);
+                heldCount++;
+                return true;
+            }
+            return toEveryBase(io, false);
         }
         return striped(io);
     }
 
+    private boolean inHoldWindow(BdevIo io) {
+        return io.offsetBlocks() < holdEnd && io.offsetBlocks() + io.numBlocks() > holdStart;
+    }
+
     /** A raid1 read goes to one mirror, the next usable one in turn. */
     private boolean readMirror(BdevIo io) {
-        int base = nextUsable(nextRead);
+        int base = nextReadable(nextRead);
         if (base < 0) {
             finish(io, BdevIo.REMOVED);
             return true;
@@ -194,7 +224,7 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         inFlight[base]--;
         if (status != BdevIo.SUCCESS && level == RaidLevel.RAID1 && child.type() == IoType.READ
                 && ++r.tries < bases.length) {
-            int other = nextUsable(base + 1 == bases.length ? 0 : base + 1);
+            int other = nextReadable(base + 1 == bases.length ? 0 : base + 1);
             if (other >= 0 && other != base) {
                 send(child, r, other);
                 return;
@@ -209,6 +239,7 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
             // The mirror was removed before this channel was told to drop it. The copies on the other mirrors
             // stand for the request: a removed base never serves again without a rebuild.
             usable[base] = false;
+            readable[base] = false;
         } else if (r.status == BdevIo.SUCCESS) {
             r.status = status;
         }
@@ -226,6 +257,7 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
      */
     void dropBase(int i, Runnable drained) {
         usable[i] = false;
+        readable[i] = false;
         if (bases[i] == null) {
             drained.run();
             return;
@@ -252,14 +284,92 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         }
     }
 
-    private int nextUsable(int from) {
+    private int nextReadable(int from) {
         for (int k = 0; k < bases.length; k++) {
             int i = (from + k) % bases.length;
-            if (usable[i]) {
+            if (readable[i]) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /**
+     * Before first use, for a channel created while slot {@code i} is rebuilt: the base there takes writes
+     * only, and writes to the window being copied, [{@code start}, {@code end}), are held.
+     */
+    void startWriteOnly(int i, long start, long end) {
+        readable[i] = false;
+        holdStart = start;
+        holdEnd = end;
+    }
+
+    /**
+     * A base was added to slot {@code i} for a rebuild: it takes writes from now on, reads only after
+     * {@link #rebuildEnded}. Reactor thread only.
+     */
+    void attachBase(int i, IoChannel base) {
+        bases[i] = base;
+        usable[i] = true;
+        readable[i] = false;
+    }
+
+    /**
+     * The rebuild copies [start, end) next: writes to it are held from now on, the ones held for the
+     * previous window go, and {@code done} runs once no write to the new window is in flight here.
+     * Reactor thread only.
+     */
+    void quiesce(long start, long end, Runnable done) {
+        holdStart = start;
+        holdEnd = end;
+        if (quiesced != null) {
+            quiesced.run(); // superseded: the rebuild moved on (it was cancelled)
+        }
+        quiesced = done;
+        releaseHeld();
+        checkQuiesced();
+    }
+
+    /** The rebuild of slot {@code i} ended; when it succeeded the base serves reads too. Reactor thread only. */
+    void rebuildEnded(int i, boolean rebuilt) {
+        holdStart = 0;
+        holdEnd = 0;
+        if (quiesced != null) {
+            Runnable q = quiesced;
+            quiesced = null;
+            q.run();
+        }
+        if (rebuilt && usable[i]) {
+            readable[i] = true;
+        }
+        releaseHeld();
+    }
+
+    /** Sends on the held writes that are outside the hold window now, while there is room for them. */
+    private void releaseHeld() {
+        for (int n = heldCount; n > 0; n--) {
+            BdevIo io = held.poll();
+            heldCount--;
+            if ((holdEnd > holdStart && inHoldWindow(io)) || !toEveryBase(io, false)) {
+                held.add(io);
+                heldCount++;
+            }
+        }
+    }
+
+    private void checkQuiesced() {
+        if (quiesced == null) {
+            return;
+        }
+        for (RaidRequest r : allRequests) {
+            BdevIo p = r.parent;
+            if (p != null && p.type() != IoType.READ && p.type() != IoType.FLUSH && inHoldWindow(p)) {
+                return;
+            }
+        }
+        Runnable q = quiesced;
+        quiesced = null;
+        q.run();
     }
 
     private RaidRequest takeRequest(BdevIo io, int pieces) {
@@ -300,12 +410,18 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         if (dropping > 0) {
             closeDrainedBases();
         }
+        if (quiesced != null) {
+            checkQuiesced();
+        }
+        if (heldCount > 0) {
+            releaseHeld();
+        }
         return done.completeAll(completer);
     }
 
     @Override
     public boolean prepareToSleep() {
-        return done.isEmpty() && dropping == 0;
+        return done.isEmpty() && dropping == 0 && heldCount == 0 && quiesced == null;
     }
 
     @Override
@@ -315,6 +431,11 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         }
         closed = true;
         dropping = 0;
+        if (quiesced != null) { // nothing is in flight on a closing channel (held writes included)
+            Runnable q = quiesced;
+            quiesced = null;
+            q.run();
+        }
         for (int i = 0; i < bases.length; i++) {
             if (bases[i] != null) {
                 bases[i].close();

@@ -11,6 +11,8 @@ import io.jvhost.bdev.spi.ModuleBdevs;
 import io.jvhost.config.BundleCommands;
 import io.jvhost.config.MethodRegistrations;
 import io.jvhost.config.Params;
+import io.jvhost.reactor.Reactor;
+import io.jvhost.reactor.ReactorGroup;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -23,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -46,13 +49,14 @@ public final class RaidModule {
     private final BdevRegistry registry;
     private final ModuleBdevs bdevs;
     private final Map<String, RaidBdev> raids = new ConcurrentHashMap<>();
+    private final Supplier<Reactor> rebuildReactor;
     private BundleCommands commands;
 
     @Activate
-    public RaidModule(BundleContext context, @Reference BdevRegistry registry) {
-        this(registry);
+    public RaidModule(BundleContext context, @Reference BdevRegistry registry, @Reference ReactorGroup reactors) {
+        this(registry, () -> reactors.leastLoaded(reactors.cpumask()));
         this.commands = BundleCommands.register(context, "bdev", this,
-                BundleCommands.gogo("create-raid", "delete-raid", "raids"),
+                BundleCommands.gogo("create-raid", "delete-raid", "raids", "add-raid-base"),
                 MethodRegistrations.method("bdev_raid_create", "Create a raid bdev: {name, raid_level raid0|raid1|"
                         + "concat, base_bdevs [names], strip_size_kb (raid0, concat), uuid?, superblock?}", this::create),
                 MethodRegistrations.method("bdev_raid_delete", "Delete a raid bdev (its bases stay): {name}",
@@ -61,13 +65,17 @@ public final class RaidModule {
                         "List raid bdevs: {category all|online|configuring|offline}", this::list),
                 MethodRegistrations.method("bdev_raid_remove_base_bdev",
                         "Take a base bdev out of its raid (raid1 serves degraded, raid0/concat go offline): {name}",
-                        this::removeBase));
+                        this::removeBase),
+                MethodRegistrations.method("bdev_raid_add_base_bdev", "Put a base bdev into the empty slot of a"
+                        + " degraded raid1 and rebuild it from the other mirrors while the raid serves:"
+                        + " {raid_bdev, base_bdev}", this::addBase));
     }
 
-    /** The module without its methods and commands registered, for tests. */
-    RaidModule(BdevRegistry registry) {
+    /** The module without its methods and commands registered, for tests; rebuilds run on {@code rebuildReactor}. */
+    RaidModule(BdevRegistry registry, Supplier<Reactor> rebuildReactor) {
         this.registry = registry;
         this.bdevs = new ModuleBdevs(registry, "raid", "Raid");
+        this.rebuildReactor = rebuildReactor;
     }
 
     @Deactivate
@@ -192,7 +200,7 @@ public final class RaidModule {
             config.put("superblock", false);
             config.put("base_bdevs", List.copyOf(baseNames));
             RaidBdev raid = new RaidBdev(name, level, stripKb, baseNames, claims, map, baseBlocks, blockSize, config,
-                    () -> bdevs.removeLater(name));
+                    () -> bdevs.removeLater(name), rebuildReactor);
             raidHolder[0] = raid;
             raids.put(name, raid);
             try {
@@ -264,6 +272,31 @@ public final class RaidModule {
         throw new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + base + " is not a base of an online raid");
     }
 
+    /**
+     * {@code bdev_raid_add_base_bdev {raid_bdev, base_bdev}}: the base takes the empty slot of a degraded
+     * raid1 and is rebuilt while the raid serves (bdev_raid_get_bdevs shows the progress under "process").
+     */
+    Object addBase(Params p) {
+        p.allowOnly(Set.of("raid_bdev", "base_bdev"));
+        String name = p.string("raid_bdev");
+        String base = p.string("base_bdev");
+        RaidBdev raid = raids.get(name);
+        if (raid == null) {
+            throw new BdevException(BdevException.Reason.NOT_FOUND, "raid bdev " + name + " not found");
+        }
+        Bdev b = registry.find(base).orElseThrow(() -> new BdevException(BdevException.Reason.NOT_FOUND,
+                "bdev " + base + " does not exist"));
+        int slot = raid.slotFor(b);
+        BaseClaim claim = BaseClaim.claim(registry, base, "raid " + name, () -> raid.baseGone(slot), null);
+        try {
+            raid.addBase(slot, claim);
+        } catch (RuntimeException e) {
+            claim.close();
+            throw e;
+        }
+        return true;
+    }
+
     private static void await(String what, CompletableFuture<Void> f) {
         try {
             f.get(60, TimeUnit.SECONDS);
@@ -292,6 +325,11 @@ public final class RaidModule {
         return (Boolean) create(new Params("bdev:create-raid", m));
     }
 
+    @Descriptor("Put a base bdev into a degraded raid1 and rebuild it")
+    public boolean addRaidBase(@Descriptor("raid bdev") String raid, @Descriptor("base bdev") String base) {
+        return (Boolean) addBase(new Params("bdev:add-raid-base", Map.of("raid_bdev", raid, "base_bdev", base)));
+    }
+
     @Descriptor("Delete a raid bdev; its bases stay")
     public boolean deleteRaid(@Descriptor("raid bdev") String name) {
         return (Boolean) delete(new Params("bdev:delete-raid", Map.of("name", name)));
@@ -307,6 +345,10 @@ public final class RaidModule {
             for (Object b : (List<?>) m.get("base_bdevs_list")) {
                 Map<?, ?> bm = (Map<?, ?>) b;
                 names.add(bm.get("name") + (Boolean.TRUE.equals(bm.get("is_configured")) ? "" : "(gone)"));
+            }
+            if (m.get("process") instanceof Map<?, ?> process) {
+                names.add("rebuilding " + process.get("target") + " " + ((Map<?, ?>) process.get("progress"))
+                        .get("percent") + "%");
             }
             sb.append(String.format("%-16s %-7s %-8s %-6s %s/%s %s%n", m.get("name"), m.get("raid_level"),
                     m.get("state"), m.get("strip_size_kb"), m.get("num_base_bdevs_operational"), m.get("num_base_bdevs"),

@@ -54,7 +54,7 @@ class RaidModuleTest {
         try (BdevHarness h = new BdevHarness()) {
             RamBackend[] base = {RamBackend.register(h, "M0", 100, BS), RamBackend.register(h, "M1", 90, BS),
                     RamBackend.register(h, "M2", 120, BS)};
-            RaidModule m = new RaidModule(h.registry);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
             assertEquals(true, m.create(raid("R0", "0", 4, "M0", "M1", "M2")));
             var r0 = h.registry.find("R0").orElseThrow();
             int strip = 8; // 4 KiB of 512-byte blocks
@@ -96,7 +96,7 @@ class RaidModuleTest {
         try (BdevHarness h = new BdevHarness()) {
             RamBackend m0 = RamBackend.register(h, "M0", 20, BS);
             RamBackend m1 = RamBackend.register(h, "M1", 37, BS);
-            RaidModule m = new RaidModule(h.registry);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
             m.create(raid("C0", "concat", 2, "M0", "M1"));
             var c0 = h.registry.find("C0").orElseThrow();
             assertEquals(20 + 36, c0.blockCount(), "each base rounded down to 2 KiB strips");
@@ -121,7 +121,7 @@ class RaidModuleTest {
         try (BdevHarness h = new BdevHarness()) {
             RamBackend m0 = RamBackend.register(h, "M0", 64, BS);
             RamBackend m1 = RamBackend.register(h, "M1", 80, BS);
-            RaidModule m = new RaidModule(h.registry);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
             m.create(raid("R1", "raid1", 0, "M0", "M1"));
             var r1 = h.registry.find("R1").orElseThrow();
             assertEquals(64, r1.blockCount());
@@ -182,11 +182,118 @@ class RaidModuleTest {
     }
 
     @Test
+    void raid1RebuildsAnAddedBaseWhileWritesGoOnAndThenServesFromIt() throws Exception {
+        int blocks = 8192; // 4 MiB: four rebuild windows
+        try (BdevHarness h = new BdevHarness()) {
+            RamBackend.register(h, "M0", blocks, BS);
+            RamBackend.register(h, "M1", blocks, BS);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
+            m.create(raid("R1", "raid1", 0, "M0", "M1"));
+            var user = h.open("R1", OpenMode.WRITE_EXCLUSIVE);
+            IoChannel ch = user.channel(h.reactor);
+            byte[] expected = new byte[blocks * BS];
+            for (int b = 0; b < blocks; b += 64) {
+                write(h, ch, expected, b, 64, b);
+            }
+            RamBackend.register(h, "X0", blocks, BS);
+            assertRefused("all its 2 bases", () -> m.addBase(add("R1", "X0")));
+            CompletableFuture<Void> gone = h.registry.unregister("M1", true);
+            h.stepUntil(gone::isDone);
+            for (int b = 100; b < blocks; b += 1000) {
+                write(h, ch, expected, b, 8, b + 1); // only M0 has these
+            }
+            assertRefused("claimed for writing by raid R1", () -> m.addBase(add("R1", "M0")));
+            RamBackend.register(h, "K0", blocks, 4096);
+            RamBackend.register(h, "S0", blocks - 1, BS);
+            assertRefused("4096-byte", () -> m.addBase(add("R1", "K0")));
+            assertRefused("needs " + blocks + " blocks", () -> m.addBase(add("R1", "S0")));
+            RamBackend m2 = RamBackend.register(h, "M2", blocks, BS);
+            assertEquals(true, m.addBase(add("R1", "M2")));
+            Map<?, ?> process = (Map<?, ?>) m.raid("R1").info().get("process");
+            assertEquals("rebuild", process.get("type"));
+            assertEquals("M2", process.get("target"));
+            assertRefused("rebuilding M2", () -> m.addBase(add("R1", "S0")));
+            // writes while the rebuild copies: each one lands in some window before, in or after the copy
+            int rounds = 0;
+            while (m.raid("R1").info().containsKey("process")) {
+                int b = (rounds * 397) % (blocks - 16);
+                BdevHarness.TrackedIo io = h.submit(ch, IoType.WRITE, b, 16, fill(h, expected, b, 16, 50 + rounds));
+                h.stepUntil(() -> io.completions == 1);
+                assertEquals(BdevIo.SUCCESS, io.status);
+                rounds++;
+            }
+            assertTrue(rounds > 3, rounds + " writes raced the rebuild");
+            Map<?, ?> info = m.raid("R1").info();
+            assertEquals(2, info.get("num_base_bdevs_operational"));
+            assertEquals(List.of("M0", "M2"), ((List<?>) info.get("base_bdevs_list")).stream()
+                    .map(b -> ((Map<?, ?>) b).get("name")).toList());
+            assertEquals(List.of("M0", "M2"), m.raid("R1").config().get("base_bdevs"));
+            assertEquals(-1, m2.data.asSlice(0, expected.length).mismatch(MemorySegment.ofArray(expected)),
+                    "the new base holds everything");
+            // the old mirror goes: every read comes from the rebuilt one
+            CompletableFuture<Void> m0gone = h.registry.unregister("M0", true);
+            h.stepUntil(m0gone::isDone);
+            MemorySegment back = h.buffer((long) blocks * BS);
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.READ, 0, blocks, back).status);
+            assertEquals(-1, back.mismatch(MemorySegment.ofArray(expected)));
+            ch.close();
+            user.close();
+        }
+    }
+
+    @Test
+    void aRebuildStopsWhenItsTargetGoesAndOnlyRaid1TakesBasesBack() throws Exception {
+        try (BdevHarness h = new BdevHarness()) {
+            RamBackend.register(h, "M0", 8192, BS);
+            RamBackend.register(h, "M1", 8192, BS);
+            RamBackend.register(h, "S0", 64, BS);
+            RamBackend.register(h, "S1", 64, BS);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
+            m.create(raid("R1", "raid1", 0, "M0", "M1"));
+            m.create(raid("R0", "raid0", 4, "S0", "S1"));
+            m.removeBase(new Params("bdev_raid_remove_base_bdev", Map.of("name", "M1")));
+            RamBackend.register(h, "M2", 8192, BS);
+            m.addBase(add("R1", "M2"));
+            h.reactor.step();
+            CompletableFuture<Void> gone = h.registry.unregister("M2", true);
+            h.stepUntil(() -> gone.isDone() && !m.raid("R1").info().containsKey("process"));
+            gone.get();
+            Map<?, ?> info = m.raid("R1").info();
+            assertEquals(1, info.get("num_base_bdevs_operational"));
+            assertEquals("online", info.get("state"));
+            RamBackend.register(h, "M3", 8192, BS);
+            assertEquals(true, m.addBase(add("R1", "M3")), "the slot is free again");
+            h.stepUntil(() -> !m.raid("R1").info().containsKey("process"));
+            assertEquals(2, m.raid("R1").info().get("num_base_bdevs_operational"));
+
+            m.removeBase(new Params("bdev_raid_remove_base_bdev", Map.of("name", "S0")));
+            h.stepUntil(() -> h.registry.find("R0").isEmpty());
+            assertRefused("only a raid1", () -> m.addBase(add("R0", "S0")));
+            assertRefused("not found", () -> m.addBase(add("nope", "S0")));
+        }
+    }
+
+    private static Params add(String raid, String base) {
+        return new Params("bdev_raid_add_base_bdev", Map.of("raid_bdev", raid, "base_bdev", base));
+    }
+
+    /** A buffer of {@code n} blocks of byte {@code seed + i}, also copied into {@code expected} at block {@code b}. */
+    private static MemorySegment fill(BdevHarness h, byte[] expected, int b, int n, int seed) {
+        MemorySegment data = pattern(h, (long) n * BS, seed);
+        MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, expected, b * BS, n * BS);
+        return data;
+    }
+
+    private static void write(BdevHarness h, IoChannel ch, byte[] expected, int b, int n, int seed) {
+        assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.WRITE, b, n, fill(h, expected, b, n, seed)).status);
+    }
+
+    @Test
     void raid1TriesTheOtherMirrorWhenAReadFails() {
         try (BdevHarness h = new BdevHarness()) {
             RamBackend bad = RamBackend.register(h, "F0", 32, BS);
             RamBackend good = RamBackend.register(h, "M1", 32, BS);
-            RaidModule m = new RaidModule(h.registry);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
             m.create(raid("R1", "1", 0, "F0", "M1"));
             IoChannel ch = h.open("R1", OpenMode.WRITE_EXCLUSIVE).channel(h.reactor);
             MemorySegment data = pattern(h, BS, 5);
@@ -210,7 +317,7 @@ class RaidModuleTest {
         try (BdevHarness h = new BdevHarness()) {
             RamBackend.register(h, "M0", 64, BS);
             RamBackend m1 = RamBackend.register(h, "M1", 64, BS);
-            RaidModule m = new RaidModule(h.registry);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
             m.create(raid("R0", "raid0", 8, "M0", "M1"));
             assertEquals(true, m.removeBase(new Params("bdev_raid_remove_base_bdev", Map.of("name", "M0"))));
             h.stepUntil(() -> h.registry.find("R0").isEmpty());
@@ -230,7 +337,7 @@ class RaidModuleTest {
             RamBackend.register(h, "M0", 64, BS);
             RamBackend.register(h, "M1", 64, BS);
             RamBackend.register(h, "K0", 64, 4096);
-            RaidModule m = new RaidModule(h.registry);
+            RaidModule m = new RaidModule(h.registry, () -> h.reactor);
             assertRefused("power of two", () -> m.create(raid("R", "raid0", 3, "M0", "M1")));
             assertRefused("needs strip_size_kb", () -> m.create(raid("R", "concat", 0, "M0")));
             assertRefused("no strips", () -> m.create(raid("R", "raid1", 64, "M0", "M1")));
