@@ -30,6 +30,21 @@ final class Processes {
         }
     }
 
+    /** Runs {@code ./jvhost rpc -s SOCKET CALL...} from {@code home}; returns what it printed. */
+    static String rpc(Path home, Path socket, String... call) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("jvhost").toString(), "rpc", "-s",
+                socket.toString()));
+        cmd.addAll(List.of(call));
+        return run(cmd, 120);
+    }
+
+    /** Fails the test unless every tool an end-to-end test needs is on the PATH. */
+    static void requireTools(String... tools) {
+        for (String tool : tools) {
+            org.junit.Assert.assertTrue(tool + " is needed for end-to-end tests (.ci/run installs it)", onPath(tool));
+        }
+    }
+
     /** True when {@code program} is on the PATH. */
     static boolean onPath(String program) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {

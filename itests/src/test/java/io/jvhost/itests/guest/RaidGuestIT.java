@@ -20,9 +20,7 @@ import org.junit.Test;
 public class RaidGuestIT {
     @Test
     public void guestVerifiesThroughAStripeAndThroughAMirrorThatLosesABase() throws Exception {
-        for (String tool : new String[] {"qemu-system-x86_64", "fio", "busybox", "cpio"}) {
-            assertTrue(tool + " is needed for end-to-end tests (.ci/run installs it)", Processes.onPath(tool));
-        }
+        Processes.requireTools("qemu-system-x86_64", "fio", "busybox", "cpio");
         Path home = Path.of(System.getProperty("jvhost.home", "..")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(home.resolve("itests/target/raid-guest-it"));
         GuestImage guest = GuestImage.build(home);
@@ -86,9 +84,7 @@ public class RaidGuestIT {
      */
     @Test
     public void guestVerifiesWhileTheModuleUnderAMirrorIsSwappedAndItsBaseRebuilt() throws Exception {
-        for (String tool : new String[] {"qemu-system-x86_64", "fio", "busybox", "cpio"}) {
-            assertTrue(tool + " is needed for end-to-end tests (.ci/run installs it)", Processes.onPath(tool));
-        }
+        Processes.requireTools("qemu-system-x86_64", "fio", "busybox", "cpio");
         Path home = Path.of(System.getProperty("jvhost.home", "..")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(home.resolve("itests/target/raid-rebuild-guest-it"));
         GuestImage guest = GuestImage.build(home);
@@ -165,10 +161,7 @@ public class RaidGuestIT {
     }
 
     private static String rpc(Path home, Path socket, String... call) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("jvhost").toString(), "rpc", "-s",
-                socket.toString()));
-        cmd.addAll(List.of(call));
-        return Processes.run(cmd, 120);
+        return Processes.rpc(home, socket, call);
     }
 
     private static Map<?, ?> raid(Path home, Path socket, String name) throws Exception {

@@ -22,9 +22,7 @@ public class VirtualBdevGuestIT {
 
     @Test
     public void guestSeesInjectedReadErrorsThenVerifiesAndFeelsTheDelay() throws Exception {
-        for (String tool : new String[] {"qemu-system-x86_64", "fio", "busybox", "cpio"}) {
-            assertTrue(tool + " is needed for end-to-end tests (.ci/run installs it)", Processes.onPath(tool));
-        }
+        Processes.requireTools("qemu-system-x86_64", "fio", "busybox", "cpio");
         Path home = Path.of(System.getProperty("jvhost.home", "..")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(home.resolve("itests/target/virtual-bdev-guest-it"));
         GuestImage guest = GuestImage.build(home);
@@ -103,10 +101,7 @@ public class VirtualBdevGuestIT {
     }
 
     private static String rpc(Path home, Path socket, String... call) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("jvhost").toString(), "rpc", "-s",
-                socket.toString()));
-        cmd.addAll(List.of(call));
-        return Processes.run(cmd, 120).trim();
+        return Processes.rpc(home, socket, call).trim();
     }
 
     private static void assertContains(String console, String line) {
