@@ -14,8 +14,9 @@ import org.junit.Test;
 /**
  * Raid bdevs under a real Linux guest: fio verify on a raid0 of three bases with 4 KiB strips and requests
  * of 4 to 192 KiB, so most requests are cut into pieces on several bases with their scatter-gather lists
- * sliced; and on a raid1 that loses a base while the guest writes to it: the writes in flight finish, the
- * mirror serves degraded from the survivor, and everything written before and during verifies.
+ * sliced; and on a raid1 whose second base (an error bdev) starts failing every write while the guest
+ * writes: the first failed write takes that base out, the write stands on the survivor, and everything
+ * written before and during verifies.
  */
 public class RaidGuestIT {
     @Test
@@ -33,10 +34,11 @@ public class RaidGuestIT {
                     {"method":"bdev_malloc_create","params":{"name":"S2","num_blocks":24576,"block_size":512}},
                     {"method":"bdev_malloc_create","params":{"name":"Mirror0","num_blocks":81920,"block_size":512}},
                     {"method":"bdev_malloc_create","params":{"name":"Mirror1","num_blocks":81920,"block_size":512}},
+                    {"method":"bdev_error_create","params":{"base_name":"Mirror1"}},
                     {"method":"bdev_raid_create","params":{"name":"Stripe","raid_level":"raid0","strip_size_kb":4,
                      "base_bdevs":["S0","S1","S2"]}},
                     {"method":"bdev_raid_create","params":{"name":"Mirror","raid_level":"raid1",
-                     "base_bdevs":["Mirror0","Mirror1"]}}]},
+                     "base_bdevs":["Mirror0","EE_Mirror1"]}}]},
                   {"subsystem":"vhost_blk","config":[
                     {"method":"vhost_create_blk_controller","params":{"ctrlr":"stripe","dev_name":"Stripe"}},
                     {"method":"vhost_create_blk_controller","params":{"ctrlr":"mirror","dev_name":"Mirror"}}]}]}
@@ -53,7 +55,9 @@ public class RaidGuestIT {
             String console;
             try {
                 vm.awaitConsole("JVTEST DEGRADE-NOW", 900);
-                assertEquals("true", rpc(home, rpcSocket, "bdev_malloc_delete", "name=Mirror1").trim());
+                // every write to the second mirror fails from now on: the first failure takes it out of the raid
+                assertEquals("true", rpc(home, rpcSocket, "bdev_error_inject_error", "name=EE_Mirror1",
+                        "io_type=write", "error_type=failure", "num=1000000").trim());
                 console = vm.awaitExit(900);
             } finally {
                 vm.close();
@@ -67,6 +71,9 @@ public class RaidGuestIT {
             Map<?, ?> mirror = raid(home, rpcSocket, "Mirror");
             assertEquals(mirror.toString(), "online", mirror.get("state"));
             assertEquals(mirror.toString(), 1L, mirror.get("num_base_bdevs_operational"));
+            assertEquals(mirror.toString(), List.of(true, false), ((List<?>) mirror.get("base_bdevs_list")).stream()
+                    .map(b -> ((Map<?, ?>) b).get("is_configured")).toList());
+            assertTrue(jvhost.output().contains("base EE_Mirror1 failed a write and is out of sync"));
             // the stripe's bases took more writes than the stripe did: requests were cut at strips
             long stripeWrites = writes(home, rpcSocket, "Stripe");
             long baseWrites = writes(home, rpcSocket, "S0") + writes(home, rpcSocket, "S1") + writes(home, rpcSocket, "S2");

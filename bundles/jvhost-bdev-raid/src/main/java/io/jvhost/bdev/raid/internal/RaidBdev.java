@@ -106,7 +106,7 @@ final class RaidBdev implements BdevBackend, RaidRebuild.Raid {
                 synchronized (this) {
                     channels.remove(self[0]);
                 }
-            });
+            }, this::writeFailed);
             if (rebuilding >= 0) {
                 ch.startWriteOnly(rebuilding, windowStart, windowEnd);
             }
@@ -114,6 +114,20 @@ final class RaidBdev implements BdevBackend, RaidRebuild.Raid {
             channels.add(self[0]);
             return ch;
         }
+    }
+
+    /** A mirror failed a write: it is out of sync and leaves the raid until it is added back and rebuilt. */
+    private void writeFailed(int index) {
+        String base;
+        synchronized (this) {
+            if (failed[index]) {
+                return;
+            }
+            base = baseNames[index];
+        }
+        LOG.warn("raid {}: base {} failed a write and is out of sync; it leaves the raid (add it back with"
+                + " bdev_raid_add_base_bdev to rebuild it)", name, base);
+        baseGone(index);
     }
 
     /** The base at {@code index} went away or is being taken out; completes once its claim is released. */

@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * A raid bdev's channel on one reactor: cuts each request into pieces for the bases (raid0 and concat at
  * strip and base boundaries, raid1 one per mirror for writes and one for a read) and reports the request
- * when its last piece is back, failed if any piece failed. A piece that is the whole request reads its
+ * when its last piece is back: failed if any piece failed, but for a raid1 write, which stands when one
+ * copy was written (a mirror that failed it leaves the raid). A piece that is the whole request reads its
  * scatter-gather list in place; a piece of it gets the matching slice of the segments (no data copy).
  * A raid1 read that fails is tried on the next mirror. Children and request contexts are pooled; the pools
  * grow only when a request needs more than they ever held, so steady state allocates nothing.
@@ -35,6 +36,8 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
     private final int[] inFlight;
     private final Runnable[] onDrained;
     private final Runnable onClose;
+    /** Told the index of a mirror that failed a write (once per failed piece; the raid drops it once). */
+    private final java.util.function.IntConsumer onBaseFailed;
     private BdevIo[] children;
     private int freeChildren;
     private final RaidRequest[] requests = new RaidRequest[DEPTH];
@@ -60,14 +63,17 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
      * @param baseBlocks the blocks of each base the raid uses (for flushes sent to every base)
      * @param blockSize the raid's block size, the same as every base's
      * @param onClose runs when the channel closed
+     * @param onBaseFailed told a mirror that failed a write, on this channel's reactor
      */
-    RaidChannel(RaidLevel level, StripeMap map, IoChannel[] bases, long[] baseBlocks, int blockSize, Runnable onClose) {
+    RaidChannel(RaidLevel level, StripeMap map, IoChannel[] bases, long[] baseBlocks, int blockSize, Runnable onClose,
+            java.util.function.IntConsumer onBaseFailed) {
         this.level = level;
         this.blockSize = blockSize;
         this.map = map;
         this.bases = bases;
         this.baseBlocks = baseBlocks;
         this.onClose = onClose;
+        this.onBaseFailed = onBaseFailed;
         this.usable = new boolean[bases.length];
         this.readable = new boolean[bases.length];
         for (int i = 0; i < bases.length; i++) {
@@ -233,21 +239,29 @@ final class RaidChannel implements ModuleChannel, BdevIo.Completion {
         child.context = null;
         child.clearSegments();
         children[freeChildren++] = child;
+        boolean mirrored = level == RaidLevel.RAID1 && child.type() != IoType.READ;
         if (status == BdevIo.SUCCESS) {
             r.succeeded++;
-        } else if (status == BdevIo.REMOVED && level == RaidLevel.RAID1) {
-            // The mirror was removed before this channel was told to drop it. The copies on the other mirrors
-            // stand for the request: a removed base never serves again without a rebuild.
-            usable[base] = false;
-            readable[base] = false;
-        } else if (r.status == BdevIo.SUCCESS) {
-            r.status = status;
+        } else {
+            if (r.status == BdevIo.SUCCESS) {
+                r.status = status;
+            }
+            if (mirrored) {
+                // A mirror that missed a write is out of sync: it leaves the raid (SPDK's raid1 fails the base
+                // too) and the copies on the others stand for the request. A removed one (it went before this
+                // channel heard) is dropped by its removal.
+                usable[base] = false;
+                readable[base] = false;
+                if (status != BdevIo.REMOVED) {
+                    onBaseFailed.accept(base);
+                }
+            }
         }
         if (--r.pending == 0) {
             BdevIo parent = r.parent;
             r.parent = null;
             requests[freeRequests++] = r;
-            finish(parent, r.status == BdevIo.SUCCESS && r.succeeded == 0 ? BdevIo.REMOVED : r.status);
+            finish(parent, mirrored && r.succeeded > 0 ? BdevIo.SUCCESS : r.status);
         }
     }
 

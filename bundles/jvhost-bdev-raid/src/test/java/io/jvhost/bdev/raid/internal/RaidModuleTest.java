@@ -289,7 +289,7 @@ class RaidModuleTest {
     }
 
     @Test
-    void raid1TriesTheOtherMirrorWhenAReadFails() {
+    void raid1TriesTheOtherMirrorWhenAReadFailsAndDropsOneThatFailsAWrite() {
         try (BdevHarness h = new BdevHarness()) {
             RamBackend bad = RamBackend.register(h, "F0", 32, BS);
             RamBackend good = RamBackend.register(h, "M1", 32, BS);
@@ -307,8 +307,22 @@ class RaidModuleTest {
             }
             assertEquals(-1, good.data.asSlice(3 * BS, BS).mismatch(data));
             assertTrue(h.registry.find("F0").orElseThrow().stats().errors() > 0, "F0 failed some of those reads");
+            // a mirror that fails a write is out of sync: it leaves, and the write stands on the other copy
             bad.failWrites = true;
-            assertEquals(BdevIo.FAILED, h.run(ch, IoType.WRITE, 3, 1, data).status, "a mirror's write fails if a copy does");
+            MemorySegment next = pattern(h, BS, 9);
+            assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.WRITE, 3, 1, next).status);
+            h.stepUntil(() -> ((Number) m.raid("R1").info().get("num_base_bdevs_operational")).intValue() == 1);
+            bad.failWrites = false;
+            bad.failReads = false;
+            for (int i = 0; i < 4; i++) {
+                assertEquals(BdevIo.SUCCESS, h.run(ch, IoType.READ, 3, 1, back).status);
+                assertEquals(-1, back.mismatch(next), "read " + i + " comes from the mirror in sync");
+            }
+            assertEquals(List.of(false, true), ((List<?>) m.raid("R1").info().get("base_bdevs_list")).stream()
+                    .map(b -> ((Map<?, ?>) b).get("is_configured")).toList());
+            // and both copies failing fails the write
+            good.failWrites = true;
+            assertEquals(BdevIo.FAILED, h.run(ch, IoType.WRITE, 3, 1, next).status);
         }
     }
 
