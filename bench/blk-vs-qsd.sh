@@ -49,7 +49,7 @@ for round in $(seq "$rounds"); do
   disk=null
   start_jvhost '{"method":"bdev_null_create","params":{"name":"Disk0","num_blocks":8388608,"block_size":512}}' busy-spin
   matrix jvhost; stop_backend
-  start_qsd "driver=null-co,size=4294967296,read-zeroes=on"
+  start_qsd "driver=null-co,size=4294967296,read-zeroes=off"
   matrix qsd; stop_backend
 
   disk=ramfile

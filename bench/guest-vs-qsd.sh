@@ -29,7 +29,7 @@ for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; slee
 measure jvhost
 kill "$backend_pid"; wait "$backend_pid" 2>/dev/null || true; backend_pid=
 rm -f "$work/blk0"
-taskset -c 0 qemu-storage-daemon --blockdev driver=null-co,node-name=n0,size=4294967296,read-zeroes=on --export \
+taskset -c 0 qemu-storage-daemon --blockdev driver=null-co,node-name=n0,size=4294967296,read-zeroes=off --export \
   type=vhost-user-blk,id=e0,node-name=n0,addr.type=unix,addr.path="$work/blk0",writable=on,num-queues=1 > "$work/qsd.log" 2>&1 &
 backend_pid=$!
 for _ in $(seq 100); do [ -S "$work/blk0" ] && break; sleep 0.1; done

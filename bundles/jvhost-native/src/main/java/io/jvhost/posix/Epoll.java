@@ -24,6 +24,12 @@ public final class Epoll extends Fd {
     private static final MethodHandle CREATE = Libc.withErrno("epoll_create1", fn(INT, INT));
     private static final MethodHandle CTL = Libc.withErrno("epoll_ctl", fn(INT, INT, INT, INT, PTR));
     private static final MethodHandle WAIT = Libc.withErrno("epoll_wait", fn(INT, INT, PTR, INT, INT));
+    /**
+     * epoll_wait(2) without errno capture, for the reactor's sleep: that path runs too seldom to be
+     * compiled by C2, and below C2 a captured-state call allocates (the JDK slices the state segment).
+     */
+    private static final int INTERRUPTED_RETRIES = 16;
+    private static final MethodHandle WAIT_PLAIN = Libc.plain("epoll_wait", fn(INT, INT, PTR, INT, INT));
 
     private final MemorySegment events;
     private final int capacity;
@@ -77,11 +83,29 @@ public final class Epoll extends Fd {
         }
     }
 
-    /** Waits up to {@code timeoutMillis} (-1 forever); returns how many events are ready (0 on EINTR). */
+    /**
+     * Waits up to {@code timeoutMillis} (-1 forever); returns how many events are ready (0 on EINTR).
+     * Allocates nothing unless the wait fails for good.
+     */
     public int await(int timeoutMillis) {
         try {
+            int n = (int) WAIT_PLAIN.invokeExact(fd(), events, capacity, timeoutMillis);
+            if (n >= 0) {
+                return n;
+            }
+            // A wait ends in EINTR whenever io_uring runs task work on this thread (each aio completion
+            // while asleep), so that case must stay free of allocation too: asked again without waiting,
+            // an interrupted wait returns (a few tries, as completions may interrupt the retry too);
+            // only a lasting error (EBADF, EINVAL, EFAULT) keeps failing, and is then asked once more
+            // with errno kept, to be reported.
+            for (int i = 0; i < INTERRUPTED_RETRIES; i++) {
+                n = (int) WAIT_PLAIN.invokeExact(fd(), events, capacity, 0);
+                if (n >= 0) {
+                    return n;
+                }
+            }
             MemorySegment st = Libc.state();
-            int n = (int) WAIT.invokeExact(st, fd(), events, capacity, timeoutMillis);
+            n = (int) WAIT.invokeExact(st, fd(), events, capacity, 0);
             if (n < 0) {
                 if (Libc.errno(st) == Errno.EINTR) {
                     return 0;

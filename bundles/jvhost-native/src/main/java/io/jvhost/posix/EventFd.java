@@ -24,6 +24,11 @@ public final class EventFd implements AutoCloseable {
     /** write(2) without errno capture: a signal either adds 1 or reports that it could not. */
     private static final MethodHandle SIGNAL = Libc.plain("write", fn(LONG, INT, PTR, LONG));
     private static final MethodHandle DRAIN = Libc.withErrno("read", fn(LONG, INT, PTR, LONG));
+    /**
+     * read(2) without errno capture: a reactor drains its wake fd on a path too cold for C2, and below
+     * C2 a captured-state call allocates. Only a failed read is asked again with errno.
+     */
+    private static final MethodHandle DRAIN_PLAIN = Libc.plain("read", fn(LONG, INT, PTR, LONG));
     /** The value 1, shared read-only by every signalling thread. */
     private static final MemorySegment ONE = Arena.global().allocate(8);
 
@@ -80,9 +85,13 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /** Reads and resets the counter; returns 0 when nothing was pending. Owner only. */
+    /** Reads and resets the counter; returns 0 when nothing was pending. Owner only; allocates nothing when it reads. */
     public long drain() {
         try {
+            if ((long) DRAIN_PLAIN.invokeExact(fd, counter, 8L) == 8) {
+                return counter.get(ValueLayout.JAVA_LONG, 0);
+            }
+            // nothing read: read again with errno to tell "nothing pending" (EAGAIN) from a failure
             long n = (long) DRAIN.invokeExact(drainState, fd, counter, 8L);
             if (n == 8) {
                 return counter.get(ValueLayout.JAVA_LONG, 0);

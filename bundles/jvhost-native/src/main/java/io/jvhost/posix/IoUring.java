@@ -40,6 +40,12 @@ public final class IoUring extends Fd {
     private static final MethodHandle SETUP = Libc.withErrno("syscall", fn(LONG, LONG, INT, PTR), Libc.variadicFrom(1));
     private static final MethodHandle ENTER = Libc.withErrno("syscall",
             fn(LONG, LONG, INT, INT, INT, INT, PTR, LONG), Libc.variadicFrom(1));
+    /**
+     * io_uring_enter without errno capture, the call made per batch: a captured-state call allocates
+     * unless C2 inlined all of it, which it does not do reliably on a path as cold as depth 1.
+     */
+    private static final MethodHandle ENTER_PLAIN = Libc.plain("syscall",
+            fn(LONG, LONG, INT, INT, INT, INT, PTR, LONG), Libc.variadicFrom(1));
 
     private final MemorySegment sqRing;
     private final MemorySegment cqRing;
@@ -133,7 +139,9 @@ public final class IoUring extends Fd {
             return false;
         }
         long sqe = (long) (sqTail & sqMask) * SQE_SIZE;
-        sqes.asSlice(sqe, SQE_SIZE).fill((byte) 0);
+        for (int i = 0; i < SQE_SIZE; i += 8) {
+            sqes.set(ValueLayout.JAVA_LONG, sqe + i, 0L); // word stores: a slice to fill would be an object
+        }
         sqes.set(ValueLayout.JAVA_BYTE, sqe, opcode);
         sqes.set(ValueLayout.JAVA_INT, sqe + 4, fd);
         sqes.set(ValueLayout.JAVA_LONG, sqe + 8, offset);
@@ -168,9 +176,16 @@ public final class IoUring extends Fd {
             return 0;
         }
         try {
-            MemorySegment st = Libc.state();
-            long n = (long) ENTER.invokeExact(st, SYS_IO_URING_ENTER, fd(), pendingSubmit, minComplete, flags,
+            long n = (long) ENTER_PLAIN.invokeExact(SYS_IO_URING_ENTER, fd(), pendingSubmit, minComplete, flags,
                     MemorySegment.NULL, 0L);
+            MemorySegment st = null;
+            if (n < 0) {
+                // a failed enter consumed nothing, so it is simply made again, this time keeping errno:
+                // a transient failure (EAGAIN, EBUSY, EINTR) may pass now, a lasting one fails the same way
+                st = Libc.state();
+                n = (long) ENTER.invokeExact(st, SYS_IO_URING_ENTER, fd(), pendingSubmit, minComplete, flags,
+                        MemorySegment.NULL, 0L);
+            }
             if (n < 0) {
                 int e = Libc.errno(st);
                 if (e == Errno.EAGAIN || e == Errno.EBUSY || e == Errno.EINTR) {

@@ -61,6 +61,13 @@ public interface Reactor {
     /** Pollers now registered; safe from any thread. */
     int pollerCount();
 
+    /**
+     * Bytes the reactor's thread has allocated on the Java heap since it started (the JVM's
+     * per-thread allocation counter), or -1 where the JVM does not count; safe from any thread.
+     * The I/O path allocates nothing in steady state, so this stays flat under load.
+     */
+    long allocatedBytes();
+
     /** Busy and total time and loop counts, read from any thread. */
     ReactorStats stats();
 

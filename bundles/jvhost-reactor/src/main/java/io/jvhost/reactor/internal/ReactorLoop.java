@@ -9,6 +9,7 @@ import io.jvhost.reactor.Poller;
 import io.jvhost.reactor.PollerStats;
 import io.jvhost.reactor.ReactorStats;
 import io.jvhost.reactor.Reactors;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -30,6 +31,8 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     private static final int COMMANDS_PER_PASS = 64;
     private static final long OFFER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int SLEEP_SAFETY_TIMEOUT_MS = 1000;
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private final int index;
     private final int core;
@@ -292,6 +295,12 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     @Override
     public List<PollerStats> pollerStats() {
         return Arrays.stream(pollers).map(PollerSlot::stats).toList();
+    }
+
+    @Override
+    public long allocatedBytes() {
+        Thread t = thread;
+        return t == null ? 0 : THREADS.getThreadAllocatedBytes(t.threadId());
     }
 
     @Override

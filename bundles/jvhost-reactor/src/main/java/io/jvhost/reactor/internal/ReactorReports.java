@@ -50,6 +50,7 @@ final class ReactorReports {
             thread.put("elapsed", s.busyNanos() + s.idleNanos());
             m.put("lw_threads", List.of(thread));
             m.put("passes", s.passes());
+            m.put("allocated_bytes", r.allocatedBytes());
             m.put("sleeps", s.sleeps());
             m.put("pollers", r.pollerNames());
             list.add(m);
@@ -75,6 +76,7 @@ final class ReactorReports {
             m.put("active_pollers_count", r.pollerCount());
             m.put("timed_pollers_count", 0);
             m.put("paused_pollers_count", 0);
+            m.put("allocated_bytes", r.allocatedBytes());
             list.add(m);
         }
         Map<String, Object> result = new LinkedHashMap<>();

@@ -44,8 +44,15 @@ public final class BlkPerf implements PerfDisk.Completion {
     }
 
     private void submit(int qi) {
-        int slot = disk.submit(qi, write, nextBlock(), bs);
-        submitted[qi][slot] = System.nanoTime();
+        stamp(qi, disk.submit(qi, write, nextBlock(), bs), System.nanoTime());
+    }
+
+    /** Slots may number more than the depth driven (a disk opened for a deeper load): grow to fit. */
+    private void stamp(int qi, int slot, long now) {
+        if (slot >= submitted[qi].length) {
+            submitted[qi] = java.util.Arrays.copyOf(submitted[qi], Math.max(slot + 1, submitted[qi].length * 2));
+        }
+        submitted[qi][slot] = now;
     }
 
     @Override
@@ -58,15 +65,14 @@ public final class BlkPerf implements PerfDisk.Completion {
             histogram.record(now - submitted[currentQueue][slot]);
             completed++;
         }
-        int s = disk.submit(currentQueue, write, nextBlock(), bs);
-        submitted[currentQueue][s] = now;
+        stamp(currentQueue, disk.submit(currentQueue, write, nextBlock(), bs), now);
     }
 
-    /** Runs for {@code nanos}; returns completed requests (counted only while measuring). */
-    private void run(long nanos) {
+    /** Runs for {@code nanos} or until {@code completed} reaches {@code until}, whichever comes first. */
+    private void run(long nanos, long until) {
         long end = System.nanoTime() + nanos;
         int queues = disk.queueCount();
-        while (System.nanoTime() < end) {
+        while (System.nanoTime() < end && completed < until) {
             for (int i = 0; i < 64; i++) {
                 for (int qi = 0; qi < queues; qi++) {
                     currentQueue = qi;
@@ -76,6 +82,51 @@ public final class BlkPerf implements PerfDisk.Completion {
                 }
             }
         }
+    }
+
+    private void run(long nanos) {
+        run(nanos, Long.MAX_VALUE);
+    }
+
+    private void fill(int depth) {
+        for (int qi = 0; qi < disk.queueCount(); qi++) {
+            for (int d = 0; d < depth; d++) {
+                submit(qi);
+            }
+            disk.publish(qi);
+        }
+    }
+
+    /** Lets the requests in flight finish (for up to {@code nanos}) so the back-end sees a clean end. */
+    private static void drain(PerfDisk disk, long nanos) {
+        long drainEnd = System.nanoTime() + nanos;
+        while (System.nanoTime() < drainEnd && inFlight(disk) > 0) {
+            for (int qi = 0; qi < disk.queueCount(); qi++) {
+                disk.poll(qi, (s, ok) -> { });
+            }
+        }
+    }
+
+    /**
+     * Keeps {@code depth} random reads (or writes) of {@code bs} bytes in flight on every queue of
+     * {@code disk} until {@code requests} have completed, then lets the last ones finish: a load of a
+     * known size for tests.
+     *
+     * @return the number of requests that failed
+     * @throws IllegalStateException when the requests did not complete within {@code timeoutNanos}
+     */
+    public static long drive(PerfDisk disk, boolean write, int bs, int depth, long requests, long timeoutNanos) {
+        BlkPerf perf = new BlkPerf(disk, write, bs, depth);
+        perf.fill(depth);
+        perf.measuring = true;
+        long start = System.nanoTime();
+        perf.run(timeoutNanos, requests);
+        drain(disk, Math.max(0, timeoutNanos - (System.nanoTime() - start)));
+        if (perf.completed < requests || inFlight(disk) > 0) {
+            throw new IllegalStateException("only " + perf.completed + " of " + requests + " requests completed in "
+                    + timeoutNanos / 1_000_000 + " ms (" + inFlight(disk) + " still in flight)");
+        }
+        return perf.errors;
     }
 
     public static void main(String[] args) throws Exception {
@@ -138,12 +189,7 @@ public final class BlkPerf implements PerfDisk.Completion {
         }
         try (PerfDisk disk = target) {
             BlkPerf perf = new BlkPerf(disk, rw.equals("randwrite"), bs, depth);
-            for (int qi = 0; qi < queues; qi++) {
-                for (int d = 0; d < depth; d++) {
-                    perf.submit(qi);
-                }
-                disk.publish(qi);
-            }
+            perf.fill(depth);
             perf.run((long) (warmup * 1e9));
             double cpu0 = pid > 0 ? ProcessCpu.seconds(pid) : 0;
             long doorbells0 = disk.trappedDoorbells();
@@ -154,13 +200,7 @@ public final class BlkPerf implements PerfDisk.Completion {
             double wall = (System.nanoTime() - t0) / 1e9;
             double cpu = pid > 0 ? (ProcessCpu.seconds(pid) - cpu0) / wall : Double.NaN;
             perf.doorbells = disk.trappedDoorbells() - doorbells0;
-            // let the last requests finish so the back-end sees a clean disconnect
-            long drainEnd = System.nanoTime() + 2_000_000_000L;
-            while (System.nanoTime() < drainEnd && inFlight(disk) > 0) {
-                for (int qi = 0; qi < queues; qi++) {
-                    disk.poll(qi, (s, ok) -> { });
-                }
-            }
+            drain(disk, 2_000_000_000L);
             report(perf, label, rw, queues, depth, bs, wall, cpu, json);
             if (perf.errors > 0) {
                 System.err.println("blkperf: " + perf.errors + " requests failed");

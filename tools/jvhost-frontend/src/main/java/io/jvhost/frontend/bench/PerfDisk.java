@@ -8,14 +8,18 @@ import io.jvhost.frontend.VhostUserScsiHba;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 
-/** What the load generator drives: the queues of a vhost-user-blk disk or of one vhost-user-scsi LUN. */
-interface PerfDisk extends AutoCloseable {
+/**
+ * What the load generator drives: the queues of a vhost-user-blk disk, of one vhost-user-scsi LUN or of
+ * namespace 1 of a vhost-user NVMe controller.
+ */
+public interface PerfDisk extends AutoCloseable {
     /** Told about each completed request; {@code ok} false for any error. */
     @FunctionalInterface
     interface Completion {
         void completed(int slot, boolean ok);
     }
 
+    /** Queues (blk and SCSI request queues, NVMe I/O queue pairs). */
     int queueCount();
 
     /** Capacity in units of the benchmark's block size {@code bs}. */
@@ -24,10 +28,13 @@ interface PerfDisk extends AutoCloseable {
     /** Queues a read or write of {@code bs} bytes at block {@code block}; returns its slot. */
     int submit(int queue, boolean write, long block, int bs);
 
+    /** Reaps the queue's completions, telling {@code c} about each; returns how many. */
     int poll(int queue, Completion c);
 
+    /** Makes the requests queued since the last call visible to the back-end (and kicks it if it asks). */
     void publish(int queue);
 
+    /** Requests submitted on {@code queue} and not completed yet. */
     int inFlight(int queue);
 
     @Override

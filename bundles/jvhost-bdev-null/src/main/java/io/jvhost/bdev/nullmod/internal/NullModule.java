@@ -22,7 +22,12 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-/** The null module: reads return zeroes, writes are discarded. For measuring everything but storage. */
+/**
+ * The null module: every request succeeds without touching data, as SPDK's null bdev does (reads leave
+ * the buffer as it was, writes are dropped). For measuring everything but storage. {@code read_zeroes}
+ * (as qemu-storage-daemon's null-co has it) makes reads fill their buffers with zeroes instead, for
+ * tests that want the same data on every read.
+ */
 @Component(service = NullModule.class, immediate = true)
 public final class NullModule {
     private static final Set<IoType> IO_TYPES = EnumSet.of(IoType.READ, IoType.WRITE, IoType.FLUSH, IoType.UNMAP,
@@ -39,20 +44,30 @@ public final class NullModule {
         this.bdevs = new ModuleBdevs(registry, "null", "Null");
         this.commands = BundleCommands.register(context, "bdev", this, BundleCommands.gogo("create-null"),
                 MethodRegistrations.method("bdev_null_create",
-                        "Create a null bdev: {name, num_blocks, block_size, uuid?}", this::create),
+                        "Create a null bdev: {name, num_blocks, block_size, uuid?, read_zeroes? (default false: reads"
+                                + " leave the buffer untouched)}", this::create),
                 bdevs.deleteMethod(),
                 MethodRegistrations.method("bdev_null_resize", "Resize a null bdev: {name, new_size (MiB)}",
                         this::resize));
     }
 
+    /** The module without its methods and commands registered, for tests. */
+    NullModule(BdevRegistry registry) {
+        this.registry = registry;
+        this.bdevs = new ModuleBdevs(registry, "null", "Null");
+        this.commands = null;
+    }
+
     @Deactivate
     void deactivate() {
-        commands.close();
+        if (commands != null) {
+            commands.close();
+        }
         bdevs.removeAll();
     }
 
-    /** Reads zero the buffers; everything else succeeds without touching memory. */
-    static int execute(BdevIo io) {
+    /** With {@code read_zeroes}: reads zero their buffers; everything else succeeds without touching memory. */
+    static int executeReadingZeroes(BdevIo io) {
         if (io.type() == IoType.READ) {
             for (int i = 0; i < io.segmentCount(); i++) {
                 io.segment(i).asSlice(io.segmentOffset(i), io.segmentLength(i)).fill((byte) 0);
@@ -64,16 +79,25 @@ public final class NullModule {
     Object create(Params p) {
         int blockSize = BdevParams.blockSize(p, 512);
         BdevParams.checkFormat(p, blockSize);
-        p.allowOnly(Set.of("name", "num_blocks", "block_size", "uuid"), BdevParams.FORMAT_PARAMS);
+        p.allowOnly(Set.of("name", "num_blocks", "block_size", "uuid", "read_zeroes"), BdevParams.FORMAT_PARAMS);
         String name = p.string("name");
+        boolean readZeroes = p.bool("read_zeroes", false);
         long blocks = BdevParams.numBlocks(p, blockSize, MAX_BYTES, "the 2^60-byte limit");
         BdevBackend backend = new BdevBackend() {
             @Override
             public ModuleChannel createChannel(Reactor reactor) {
+                if (readZeroes) {
+                    return new DeferredCompletionChannel() {
+                        @Override
+                        protected int execute(BdevIo io) {
+                            return executeReadingZeroes(io);
+                        }
+                    };
+                }
                 return new DeferredCompletionChannel() {
                     @Override
                     protected int execute(BdevIo io) {
-                        return NullModule.execute(io);
+                        return BdevIo.SUCCESS;
                     }
                 };
             }
@@ -87,8 +111,12 @@ public final class NullModule {
                 return "bdev_null_create";
             }
         };
+        var config = BdevParams.sizeConfig(name, blocks, blockSize);
+        if (readZeroes) {
+            config.put("read_zeroes", true);
+        }
         return bdevs.createRecordingUuid(new BdevSpec(name, BdevParams.uuid(p), "null", "Null disk", blockSize, blocks,
-                0, IO_TYPES, BdevParams.sizeConfig(name, blocks, blockSize)), backend);
+                0, IO_TYPES, config), backend);
     }
 
     Object resize(Params p) {
@@ -103,7 +131,7 @@ public final class NullModule {
         return true;
     }
 
-    @Descriptor("Create a null bdev (reads return zeroes, writes are dropped)")
+    @Descriptor("Create a null bdev (requests succeed without touching data; bdev_null_create read_zeroes=true zeroes reads)")
     public String createNull(@Descriptor("bdev name") String name, @Descriptor("size in MiB") long sizeMiB,
             @Descriptor("block size: 512 or 4096") int blockSize) {
         return (String) create(BdevParams.sizedInMiB("bdev:create-null", name, sizeMiB, blockSize));
