@@ -34,6 +34,7 @@ public final class DriverPackedQueue implements DriverRing {
     private long batchFirstAt = -1;
     private short batchFirstFlags;
     private long kicks;
+    private long calls;
 
     public DriverPackedQueue(GuestRam ram, int index, int size) {
         this(ram, index, size, DriverQueue.DEFAULT_MAX_CHAIN);
@@ -176,6 +177,12 @@ public final class DriverPackedQueue implements DriverRing {
     @Override
     public long kicks() {
         return kicks;
+    }
+
+    @Override
+    public long calls() {
+        calls += call.drain();
+        return calls;
     }
 
     @Override

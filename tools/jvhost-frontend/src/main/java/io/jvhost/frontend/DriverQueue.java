@@ -32,6 +32,7 @@ public final class DriverQueue implements DriverRing {
     private int lastKickedIdx;
     private int lastUsed;
     private long kicks;
+    private long calls;
 
     /** Allocates the rings of a {@code size}-entry queue in {@code ram}. */
     public DriverQueue(GuestRam ram, int index, int size, boolean eventIdx) {
@@ -231,9 +232,10 @@ public final class DriverQueue implements DriverRing {
         return availIdx;
     }
 
-    /** Interrupts the device sent since the last call (reads and resets the call eventfd). */
-    public long takeInterrupts() {
-        return call.drain();
+    @Override
+    public long calls() {
+        calls += call.drain();
+        return calls;
     }
 
     @Override

@@ -46,5 +46,11 @@ public interface DriverRing {
     /** Kicks written so far (each would be a trapped write in a real VM). */
     long kicks();
 
+    /**
+     * Interrupts the device has sent so far (each would be an injected interrupt in a real VM): reads
+     * the call eventfd's counter and adds it to what earlier calls read.
+     */
+    long calls();
+
     void close();
 }

@@ -121,6 +121,7 @@ public final class VhostUserNvme implements AutoCloseable {
         final long sqGpa;
         final long cqGpa;
         public final EventFd call = EventFd.create();
+        private long calls;
         private int sqTail;
         private int cqHead;
         private boolean phase = true;
@@ -192,6 +193,12 @@ public final class VhostUserNvme implements AutoCloseable {
             b.set(ValueLayout.JAVA_INT_UNALIGNED, 4, qid);
             b.set(ValueLayout.JAVA_INT_UNALIGNED, 8, value);
             c.send(VhostNvme.IO_CMD, 0, p);
+        }
+
+        /** Interrupts the controller has signalled on this queue's CQ so far (drains the call eventfd). */
+        public long calls() {
+            calls += call.drain();
+            return calls;
         }
 
         /** Reaps one completion if there is one: {cid, status}, or null. */

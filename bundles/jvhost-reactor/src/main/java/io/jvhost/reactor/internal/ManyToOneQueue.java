@@ -9,12 +9,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * poll allocate nothing. The publishing store is volatile so that a producer's later read of the
  * consumer's "sleeping" flag cannot be reordered before it (the wake-up handshake relies on that).
  */
-final class ManyToOneQueue<E> {
+final class ManyToOneQueue<E> extends ManyToOneQueueIndices.Padded {
     private static final VarHandle TAIL;
 
     static {
         try {
-            TAIL = MethodHandles.lookup().findVarHandle(ManyToOneQueue.class, "tail", long.class);
+            TAIL = MethodHandles.lookup().findVarHandle(ManyToOneQueueIndices.Tail.class, "tail", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -23,9 +23,6 @@ final class ManyToOneQueue<E> {
     private final Object[] items;
     private final AtomicLongArray sequence;
     private final int mask;
-    @SuppressWarnings("unused") // accessed through TAIL
-    private volatile long tail;
-    private long head;
 
     ManyToOneQueue(int capacity) {
         if (Integer.bitCount(capacity) != 1) {

@@ -35,6 +35,12 @@ final class CompletionQueue {
     /** Completions posted since the last interrupt, and when the first of them was. */
     private int pending;
     private long firstPendingNanos;
+    /**
+     * An interrupt went out for entries the guest had not consumed, and its head has not moved since
+     * ({@link #headAtInterrupt}): its handler is still to run and will find what was posted after.
+     */
+    private boolean unanswered;
+    private int headAtInterrupt;
     /** Interrupt Coalescing feature (08h): bits 7:0 aggregation threshold (0-based), 15:8 time in 100 us. */
     int coalescing;
     /** Head written through the doorbell relay. */
@@ -92,22 +98,32 @@ final class CompletionQueue {
 
     /**
      * Interrupts the guest once for what was posted since the last interrupt, unless Interrupt
-     * Coalescing says to wait for more entries or more time ({@code flush} sends it anyway).
+     * Coalescing says to wait for more entries or more time, or the last interrupt is unanswered: the
+     * guest's handler reads every entry up to the phase change and then writes the head, so entries
+     * posted before that are seen without a second interrupt, and one posted after it is signalled
+     * once the moved head shows the handler ran (as EVENT_IDX spares virtqueues repeated calls).
+     * {@code flush} (a controller about to sleep) sends it anyway: no one would see the head move.
      */
     void signal(boolean flush) {
+        if (!owed) {
+            return;
+        }
         int c = coalescing;
-        if (owed && c != 0 && !flush && pending < (c & 0xFF) + 1
+        if (c != 0 && !flush && pending < (c & 0xFF) + 1
                 && System.nanoTime() - firstPendingNanos < ((c >>> 8) & 0xFF) * 100_000L) {
             return;
         }
-        if (owed) {
-            owed = false;
-            pending = 0;
-
-            EventFd fd = call;
-            if (interruptsEnabled && fd != null) {
-                fd.signal();
-            }
+        refreshHead();
+        if (unanswered && !flush && head == headAtInterrupt) {
+            return;
+        }
+        owed = false;
+        pending = 0;
+        unanswered = head != tail;
+        headAtInterrupt = head;
+        EventFd fd = call;
+        if (interruptsEnabled && fd != null) {
+            fd.signal();
         }
     }
 }

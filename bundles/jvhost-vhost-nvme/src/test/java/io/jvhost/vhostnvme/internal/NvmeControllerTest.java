@@ -229,6 +229,35 @@ class NvmeControllerTest {
     }
 
     @Test
+    void anUnansweredInterruptIsNotRepeatedUntilTheGuestMovesItsHead() throws Exception {
+        start("busy-spin"); // a sleeping reactor flushes every owed interrupt
+        try (VhostUserNvme h = connect()) {
+            VhostUserNvme.IoQueue q = h.createQueuePair(1, 16);
+            long buf = h.ram.allocate(4096, 4096);
+            q.call.drain();
+            q.submit(Nvme.IO_READ, 1, 1, buf, 0, 0, 0, 0);
+            awaitInterrupt(q, "the first completion");
+            // the guest's handler has not run yet: a second entry rides on the first interrupt
+            q.submit(Nvme.IO_READ, 2, 1, buf, 0, 8, 0, 0);
+            Thread.sleep(50);
+            assertEquals(0, q.call.drain(), "no second interrupt while the first is unanswered");
+            // the handler takes one entry and writes the head; the other is still there, so it is signalled
+            int[] first = q.reap();
+            assertEquals(1, first[0]);
+            awaitInterrupt(q, "the entry posted after the handler's head");
+            assertEquals(Nvme.SUCCESS, q.await(2));
+        }
+    }
+
+    private static void awaitInterrupt(VhostUserNvme.IoQueue q, String what) {
+        long t0 = System.nanoTime();
+        while (q.call.drain() == 0) {
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "no interrupt for " + what);
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     void interruptCoalescingHoldsTheInterruptUntilEnoughEntriesOrTimePassed() throws Exception {
         start("busy-spin"); // a sleeping reactor never holds interrupts back
         try (VhostUserNvme h = connect()) {

@@ -10,9 +10,14 @@ import java.util.Locale;
  * vhost-user-scsi back-end, as a guest would, from one polling thread with no VM in the way, and
  * reports IOPS, latency and the back-end's CPU.
  * <pre>
- * BlkPerf --socket PATH [--scsi-target T] [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
- *         [--time SECONDS] [--warmup SECONDS] [--backend-pid PID] [--label NAME] [--packed] [--json]
+ * BlkPerf --socket PATH [--scsi-target T | --nvme [--no-shadow-doorbells]] [--queues N] [--depth D]
+ *         [--bs BYTES] [--rw randread|randwrite] [--time SECONDS] [--warmup SECONDS] [--backend-pid PID]
+ *         [--backend-thread NAME] [--label NAME] [--packed] [--json] [--marks]
  * </pre>
+ * {@code --marks} prints "blkperf: measuring" and "blkperf: measured" on stderr around the measured
+ * window, for scripts that read the back-end's own counters over the same window.
+ * With {@code --backend-thread}, the CPU of the back-end threads whose name contains NAME (a
+ * reactor) is reported apart from the whole process's, as ns of that core per request.
  */
 public final class BlkPerf implements PerfDisk.Completion {
     private final PerfDisk disk;
@@ -27,6 +32,8 @@ public final class BlkPerf implements PerfDisk.Completion {
     private long completed;
     private long errors;
     private long doorbells;
+    private long kicks;
+    private long calls;
 
     private BlkPerf(PerfDisk disk, boolean write, int bs, int depth) {
         this.disk = disk;
@@ -136,7 +143,9 @@ public final class BlkPerf implements PerfDisk.Completion {
         int queues = 1, depth = 32, bs = 4096;
         double seconds = 10, warmup = 2;
         long pid = -1;
+        String thread = null;
         boolean json = false;
+        boolean marks = false;
         boolean packed = false;
         int scsiTarget = -1;
         boolean nvme = false;
@@ -152,6 +161,8 @@ public final class BlkPerf implements PerfDisk.Completion {
                 case "--time" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 case "--backend-pid" -> pid = Long.parseLong(args[++i]);
+                case "--backend-thread" -> thread = args[++i];
+                case "--marks" -> marks = true;
                 case "--label" -> label = args[++i];
                 case "--json" -> json = true;
                 case "--packed" -> packed = true;
@@ -162,7 +173,7 @@ public final class BlkPerf implements PerfDisk.Completion {
                     System.err.println("blkperf: unknown option " + a + "\nusage: blkperf --socket PATH [--scsi-target T | --nvme "
                             + "[--no-shadow-doorbells]] [--queues N] "
                             + "[--depth D] [--bs BYTES] [--rw randread|randwrite] [--time S] [--warmup S] "
-                            + "[--backend-pid PID] [--label NAME] [--packed] [--json]\n"
+                            + "[--backend-pid PID [--backend-thread NAME]] [--label NAME] [--packed] [--json] [--marks]\n"
                             + "(./jvhost blkperf also takes --plot FILE.png: JSON lines in FILE.jsonl, their plot in FILE.png)");
                     System.exit(2);
                 }
@@ -192,16 +203,35 @@ public final class BlkPerf implements PerfDisk.Completion {
             perf.fill(depth);
             perf.run((long) (warmup * 1e9));
             double cpu0 = pid > 0 ? ProcessCpu.seconds(pid) : 0;
+            double threadCpu0 = pid > 0 && thread != null ? ProcessCpu.threadSeconds(pid, thread) : Double.NaN;
             long doorbells0 = disk.trappedDoorbells();
+            long kicks0 = disk.kicks();
+            long calls0 = disk.calls();
+            if (marks) {
+                // a script that reads the back-end's own counters takes them at these lines
+                System.err.println("blkperf: measuring");
+                System.err.flush();
+            }
             long t0 = System.nanoTime();
             perf.measuring = true;
             perf.run((long) (seconds * 1e9));
             perf.measuring = false;
             double wall = (System.nanoTime() - t0) / 1e9;
+            if (marks) {
+                System.err.println("blkperf: measured");
+                System.err.flush();
+            }
             double cpu = pid > 0 ? (ProcessCpu.seconds(pid) - cpu0) / wall : Double.NaN;
+            double threadCpu = pid > 0 && thread != null
+                    ? (ProcessCpu.threadSeconds(pid, thread) - threadCpu0) / wall : Double.NaN;
             perf.doorbells = disk.trappedDoorbells() - doorbells0;
+            perf.kicks = disk.kicks() - kicks0;
+            perf.calls = disk.calls() - calls0;
             drain(disk, 2_000_000_000L);
-            report(perf, label, rw, queues, depth, bs, wall, cpu, json);
+            if (thread != null && pid > 0 && Double.isNaN(threadCpu)) {
+                System.err.println("blkperf: no thread of process " + pid + " has \"" + thread + "\" in its name");
+            }
+            report(perf, label, rw, queues, depth, bs, wall, cpu, threadCpu, json);
             if (perf.errors > 0) {
                 System.err.println("blkperf: " + perf.errors + " requests failed");
                 System.exit(1);
@@ -218,24 +248,33 @@ public final class BlkPerf implements PerfDisk.Completion {
     }
 
     private static void report(BlkPerf p, String label, String rw, int queues, int depth, int bs, double wall, double cpu,
-            boolean json) {
+            double threadCpu, boolean json) {
         double iops = p.completed / wall;
-        double perCore = Double.isNaN(cpu) || cpu <= 0 ? Double.NaN : iops / cpu;
+        double perCore = cpu > 0 ? iops / cpu : Double.NaN;
+        double perThreadCore = threadCpu > 0 ? iops / threadCpu : Double.NaN;
+        double nsPerIo = threadCpu > 0 ? threadCpu * 1e9 / iops : Double.NaN;
+        long n = Math.max(1, p.completed);
         if (json) {
             System.out.println(String.format(Locale.ROOT, "{\"bench\":\"blkperf\",\"backend\":\"%s\",\"rw\":\"%s\","
                     + "\"queues\":%d,\"depth\":%d,\"bs\":%d,\"iops\":%.0f,\"mean_us\":%.2f,\"p50_us\":%.2f,"
-                    + "\"p99_us\":%.2f,\"backend_cpu_cores\":%s,\"iops_per_backend_core\":%s,"
-                    + "\"trapped_doorbells_per_io\":%.4f}", label, rw, queues,
-                    depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.5),
-                    p.histogram.percentileMicros(0.99), jsonNumber(cpu, "%.3f"), jsonNumber(perCore, "%.0f"),
-                    (double) p.doorbells / Math.max(1, p.completed)));
+                    + "\"p99_us\":%.2f,\"p999_us\":%.2f,\"backend_cpu_cores\":%s,\"iops_per_backend_core\":%s,"
+                    + "\"thread_cpu_cores\":%s,\"iops_per_thread_core\":%s,\"thread_ns_per_io\":%s,"
+                    + "\"kicks_per_io\":%.4f,\"calls_per_io\":%.4f,\"trapped_doorbells_per_io\":%.4f}", label, rw,
+                    queues, depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.5),
+                    p.histogram.percentileMicros(0.99), p.histogram.percentileMicros(0.999), jsonNumber(cpu, "%.3f"),
+                    jsonNumber(perCore, "%.0f"), jsonNumber(threadCpu, "%.3f"), jsonNumber(perThreadCore, "%.0f"),
+                    jsonNumber(nsPerIo, "%.1f"), (double) p.kicks / n, (double) p.calls / n,
+                    (double) p.doorbells / n));
         } else {
             System.out.println(String.format(Locale.ROOT, "%-10s %-9s q=%d qd=%-3d bs=%-6d %10.0f IOPS  mean %7.2f us  "
-                    + "p99 %7.2f us  %s  %.4f trapped doorbells/IO", label, rw, queues,
+                    + "p99 %7.2f us  p99.9 %7.2f us  %s%s  %.4f kicks/IO  %.4f calls/IO", label, rw, queues,
                     depth, bs, iops, p.histogram.meanMicros(), p.histogram.percentileMicros(0.99),
+                    p.histogram.percentileMicros(0.999),
                     Double.isNaN(perCore) ? "back-end CPU not measured (--backend-pid)"
                             : String.format(Locale.ROOT, "back-end %.2f cores  %10.0f IOPS/core", cpu, perCore),
-                    (double) p.doorbells / Math.max(1, p.completed)));
+                    Double.isNaN(nsPerIo) ? "" : String.format(Locale.ROOT, "  thread %.2f cores  %.0f ns/IO",
+                            threadCpu, nsPerIo),
+                    (double) p.kicks / n, (double) p.calls / n));
         }
     }
 

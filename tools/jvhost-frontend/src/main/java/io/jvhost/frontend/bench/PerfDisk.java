@@ -46,6 +46,15 @@ public interface PerfDisk extends AutoCloseable {
     }
 
     /**
+     * Notifications the driver sent the device so far, on all queues: virtqueue kicks, or NVMe
+     * doorbell writes that reached the controller (each one a VM exit in a real guest).
+     */
+    long kicks();
+
+    /** Interrupts the device sent the driver so far, on all queues (call eventfd signals). */
+    long calls();
+
+    /**
      * Namespace 1 of a vhost-user NVMe controller: {@code queues} I/O queue pairs of {@code depth}
      * commands, each command with its own page-aligned buffer, with shadow doorbells when
      * {@code shadow} (else every doorbell write is relayed, as a hypervisor traps it).
@@ -150,6 +159,20 @@ public interface PerfDisk extends AutoCloseable {
             }
 
             @Override
+            public long kicks() {
+                return ctrl.trappedDoorbells;
+            }
+
+            @Override
+            public long calls() {
+                long n = 0;
+                for (var q : qs) {
+                    n += q.calls();
+                }
+                return n;
+            }
+
+            @Override
             public void close() {
                 ctrl.close();
             }
@@ -187,6 +210,24 @@ public interface PerfDisk extends AutoCloseable {
             @Override
             public int inFlight(int queue) {
                 return disk.queue(queue).inFlight();
+            }
+
+            @Override
+            public long kicks() {
+                long n = 0;
+                for (int q = 0; q < disk.queueCount(); q++) {
+                    n += disk.queue(q).ring().kicks();
+                }
+                return n;
+            }
+
+            @Override
+            public long calls() {
+                long n = 0;
+                for (int q = 0; q < disk.queueCount(); q++) {
+                    n += disk.queue(q).ring().calls();
+                }
+                return n;
             }
 
             @Override
@@ -266,6 +307,24 @@ public interface PerfDisk extends AutoCloseable {
             @Override
             public int inFlight(int queue) {
                 return hba.queue(queue).inFlight();
+            }
+
+            @Override
+            public long kicks() {
+                long n = 0;
+                for (int q = 0; q < hba.queueCount(); q++) {
+                    n += hba.queue(q).ring().kicks();
+                }
+                return n;
+            }
+
+            @Override
+            public long calls() {
+                long n = 0;
+                for (int q = 0; q < hba.queueCount(); q++) {
+                    n += hba.queue(q).ring().calls();
+                }
+                return n;
             }
 
             @Override

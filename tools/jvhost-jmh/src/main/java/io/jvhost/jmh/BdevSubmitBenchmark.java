@@ -1,0 +1,104 @@
+package io.jvhost.jmh;
+
+import io.jvhost.bdev.BdevDescriptor;
+import io.jvhost.bdev.BdevIo;
+import io.jvhost.bdev.IoChannel;
+import io.jvhost.bdev.IoType;
+import io.jvhost.bdev.OpenMode;
+import io.jvhost.bdev.core.internal.BdevRegistryImpl;
+import io.jvhost.bdev.nullmod.internal.BenchNullBdevs;
+import io.jvhost.reactor.Reactors;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The bdev layer alone, per request: submit a 4 KiB read or write to a null bdev through its
+ * per-reactor channel (stats, in-flight accounting, the module's queue) and complete it on a later
+ * reactor pass, 32 at a time, on a reactor stepped by the benchmark thread.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+public class BdevSubmitBenchmark implements BdevIo.Completion {
+    static final int BATCH = 32;
+    @Param({"READ", "WRITE"})
+    public String type;
+    private Reactors.SteppedReactor reactor;
+    private BdevDescriptor descriptor;
+    private IoChannel channel;
+    private final Arena arena = Arena.ofShared();
+    private final BdevIo[] ios = new BdevIo[BATCH];
+    private MemorySegment buffer;
+    private IoType ioType;
+    private int completed;
+    private int failed;
+
+    @Setup
+    public void setUp() {
+        reactor = Reactors.stepped(0);
+        reactor.bindToCurrentThread();
+        BdevRegistryImpl registry = new BdevRegistryImpl();
+        BenchNullBdevs.create(registry, "Null0", 1L << 23, 512);
+        descriptor = registry.open("Null0", OpenMode.WRITE_SHARED, "jmh", removed -> { });
+        channel = descriptor.channel(reactor);
+        buffer = arena.allocate(4096L * BATCH, 4096);
+        ioType = IoType.valueOf(type);
+        for (int i = 0; i < BATCH; i++) {
+            ios[i] = new BdevIo(4);
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        channel.close();
+        descriptor.close();
+        arena.close();
+    }
+
+    @Override
+    public void ioCompleted(BdevIo io, int status) {
+        completed++;
+        if (status != BdevIo.SUCCESS) {
+            failed++;
+        }
+    }
+
+    /** One batch: returns the requests that completed successfully. */
+    int submitBatch() {
+        completed = 0;
+        failed = 0;
+        for (int i = 0; i < BATCH; i++) {
+            BdevIo io = ios[i];
+            io.set(ioType, 8L * i, 8, this);
+            io.addSegment(buffer, 4096L * i, 4096);
+            channel.submit(io);
+        }
+        while (completed < BATCH) {
+            reactor.step();
+        }
+        return completed - failed;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int nullBdev() {
+        return submitBatch();
+    }
+}
