@@ -6,38 +6,21 @@ import io.jvhost.bdev.IoChannel;
 import io.jvhost.bdev.IoType;
 import io.jvhost.bdev.OpenMode;
 import io.jvhost.bdev.core.internal.BdevRegistryImpl;
-import io.jvhost.bdev.nullmod.internal.BenchNullBdevs;
 import io.jvhost.reactor.Reactors;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The bdev layer alone, per request: submit a 4 KiB read or write to a null bdev through its
  * per-reactor channel (stats, in-flight accounting, the module's queue) and complete it on a later
  * reactor pass, 32 at a time, on a reactor stepped by the benchmark thread.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class BdevSubmitBenchmark implements BdevIo.Completion {
-    static final int BATCH = 32;
+public class BdevSubmitBenchmark extends PerRequestBenchmark implements BdevIo.Completion {
     @Param({"READ", "WRITE"})
     public String type;
     private Reactors.SteppedReactor reactor;
@@ -52,11 +35,9 @@ public class BdevSubmitBenchmark implements BdevIo.Completion {
 
     @Setup
     public void setUp() {
-        reactor = Reactors.stepped(0);
-        reactor.bindToCurrentThread();
-        BdevRegistryImpl registry = new BdevRegistryImpl();
-        BenchNullBdevs.create(registry, "Null0", 1L << 23, 512);
-        descriptor = registry.open("Null0", OpenMode.WRITE_SHARED, "jmh", removed -> { });
+        reactor = steppedReactor();
+        BdevRegistryImpl registry = registryWithNullBdev();
+        descriptor = registry.open(NULL_BDEV, OpenMode.WRITE_SHARED, "jmh", removed -> { });
         channel = descriptor.channel(reactor);
         buffer = arena.allocate(4096L * BATCH, 4096);
         ioType = IoType.valueOf(type);

@@ -3,19 +3,10 @@ package io.jvhost.jmh;
 import io.jvhost.virtio.DescriptorChain;
 import io.jvhost.virtio.DeviceRing;
 import io.jvhost.virtio.SplitQueue;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -23,14 +14,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * loop checks, address translation), push its used entry, and publish the batch of 32 with one used
  * index store and the EVENT_IDX interrupt check, as VringPoller does.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class SplitRingBenchmark {
-    static final int BATCH = 32;
+public class SplitRingBenchmark extends PerRequestBenchmark {
     private BenchGuest guest;
     private SplitQueue queue;
     private final DescriptorChain chain = new DescriptorChain(64);

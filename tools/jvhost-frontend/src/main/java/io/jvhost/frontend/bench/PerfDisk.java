@@ -214,20 +214,12 @@ public interface PerfDisk extends AutoCloseable {
 
             @Override
             public long kicks() {
-                long n = 0;
-                for (int q = 0; q < disk.queueCount(); q++) {
-                    n += disk.queue(q).ring().kicks();
-                }
-                return n;
+                return sum(disk.queueCount(), q -> disk.queue(q).ring().kicks());
             }
 
             @Override
             public long calls() {
-                long n = 0;
-                for (int q = 0; q < disk.queueCount(); q++) {
-                    n += disk.queue(q).ring().calls();
-                }
-                return n;
+                return sum(disk.queueCount(), q -> disk.queue(q).ring().calls());
             }
 
             @Override
@@ -311,20 +303,12 @@ public interface PerfDisk extends AutoCloseable {
 
             @Override
             public long kicks() {
-                long n = 0;
-                for (int q = 0; q < hba.queueCount(); q++) {
-                    n += hba.queue(q).ring().kicks();
-                }
-                return n;
+                return sum(hba.queueCount(), q -> hba.queue(q).ring().kicks());
             }
 
             @Override
             public long calls() {
-                long n = 0;
-                for (int q = 0; q < hba.queueCount(); q++) {
-                    n += hba.queue(q).ring().calls();
-                }
-                return n;
+                return sum(hba.queueCount(), q -> hba.queue(q).ring().calls());
             }
 
             @Override
@@ -332,5 +316,14 @@ public interface PerfDisk extends AutoCloseable {
                 hba.close();
             }
         };
+    }
+
+    /** The sum over queues 0..queues-1 of a per-queue counter. */
+    private static long sum(int queues, java.util.function.IntToLongFunction perQueue) {
+        long n = 0;
+        for (int q = 0; q < queues; q++) {
+            n += perQueue.applyAsLong(q);
+        }
+        return n;
     }
 }
