@@ -24,7 +24,12 @@ case "$event" in cpu|alloc|both) ;; *) echo "profile: --event is cpu, alloc or b
 case "$target" in blk|scsi|nvme) ;; *) echo "profile: --target is blk, scsi or nvme" >&2; exit 2 ;; esac
 case "$disk" in null|malloc) ;; *) echo "profile: --disk is null or malloc" >&2; exit 2 ;; esac
 [ "$(nproc)" -ge 2 ] || { echo "profile: needs 2 cores (jvhost on core 0, load on core 1)" >&2; exit 1; }
-[ -n "${JVHOST_BENCH_NO_BUILD:-}" ] || (cd "$here" && ./mvnw -q -DskipTests install -pl '!itests' >&2)
+work=$(mktemp -d)
+backend_pid=
+cleanup() { [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+. "$here/bench/lib.sh"
+bench_build
 
 # the profiler's native library, from its Maven jar
 version=4.0
@@ -36,10 +41,6 @@ if [ ! -f "$lib" ]; then
   unzip -p "$jar" linux-x64/libasyncProfiler.so > "$lib.tmp" && mv "$lib.tmp" "$lib"
 fi
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
 
 [ "$disk" = null ] && blocks=8388608 || blocks=2097152
 case "$target" in
@@ -53,22 +54,18 @@ esac
 printf '{"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_%s_create","params":{"name":"Disk0","num_blocks":%d,"block_size":512}}]},%s]}\n' \
   "$disk" "$blocks" "$ctrl" > "$work/jv.json"
 # DebugNonSafepoints: samples resolve to the inlined Java frame that ran, not the nearest safepoint
-JVHOST_JAVA_OPTS="-XX:+EnableDynamicAgentLoading -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints ${JVHOST_JAVA_OPTS:-}" \
-  taskset -c 0 "$here/jvhost" --headless --config "$work/jv.json" -S "$work" -r none --cpumask 0x1 --idle busy-spin \
-  > "$work/jvhost.log" 2>&1 &
-pid=$!
-for _ in $(seq 300); do grep -q 'jvhost ready' "$work/jvhost.log" && break; sleep 0.1; done
-grep -q 'jvhost ready' "$work/jvhost.log" || { echo "profile: jvhost did not start:" >&2; cat "$work/jvhost.log" >&2; exit 1; }
+export JVHOST_JAVA_OPTS="-XX:+EnableDynamicAgentLoading -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints ${JVHOST_JAVA_OPTS:-}"
+start_jvhost "$work/jv.json" busy-spin
 
 profiled=$secs
 [ "$event" = both ] && profiled=$((2 * secs))
 taskset -c 1 "$here/jvhost" blkperf "${load[@]}" --rw "$rw" --bs "$bs" --depth "$depth" --queues "$queues" \
-  --warmup "$warmup" --time $((profiled + 1)) --backend-pid "$pid" --backend-thread reactor > "$work/blkperf.out" 2>&1 &
+  --warmup "$warmup" --time $((profiled + 1)) --backend-pid "$backend_pid" --backend-thread reactor > "$work/blkperf.out" 2>&1 &
 load_pid=$!
 sleep $((warmup + 1))
 # quoted, so jcmd's parser keeps the profiler's "key=value,..." options as one argument
 agent() {
-  "$JAVA_HOME/bin/jcmd" "$pid" JVMTI.agent_load "$lib" "\"$1\"" > "$work/jcmd.out" 2>&1
+  "$JAVA_HOME/bin/jcmd" "$backend_pid" JVMTI.agent_load "$lib" "\"$1\"" > "$work/jcmd.out" 2>&1
   grep -q 'return code: 0' "$work/jcmd.out" || { echo "profile: async-profiler refused $1:" >&2; cat "$work/jcmd.out" >&2; exit 1; }
 }
 profile() { # EVENT OPTIONS
