@@ -103,6 +103,12 @@ public class RpcMethodsIT {
             assertEquals(perChannel.toString(), "M1", perChannel.get("name"));
             assertTrue(perChannel.toString(), perChannel.get("channels") instanceof List);
             c.expect("bdev_get_iostat", "{\"per_channel\":true}", INVALID); // SPDK: per channel needs a name
+            c.expect("bdev_set_qos_limit", "{\"name\":\"M1\",\"rw_ios_per_sec\":20000}", OK);
+            c.expect("bdev_set_qos_limit", "{\"name\":\"M1\",\"rw_ios_per_sec\":0}", OK);
+            c.expect("bdev_set_qos_limit", "{\"name\":\"Mx\",\"rw_ios_per_sec\":1000}", NODEV);
+            c.expect("bdev_set_qos_limit", "{\"name\":\"M1\"}", INVALID); // at least one limit
+            c.expect("bdev_set_qos_limit", "{\"name\":\"M1\",\"r_mbytes_per_sec\":-1}", INVALID);
+            c.expect("bdev_set_qos_limit", "{\"name\":\"M1\",\"rw_ios_per_sec\":1,\"x\":1}", INVALID);
             Map<?, ?> reactors = (Map<?, ?>) c.expect("framework_get_reactors", null, OK);
             assertTrue(reactors.toString(), ((List<?>) reactors.get("reactors")).size() >= 1);
             c.expect("framework_get_reactors", "{\"x\":1}", INVALID);

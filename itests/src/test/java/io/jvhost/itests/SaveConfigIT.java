@@ -46,6 +46,13 @@ public class SaveConfigIT {
         call("bdev_malloc_create", "{\"name\":\"M0\",\"num_blocks\":4096,\"block_size\":4096}");
         call("bdev_null_create", "{\"name\":\"N0\",\"num_blocks\":1024,\"block_size\":512}");
         call("bdev_null_resize", "{\"name\":\"N0\",\"new_size\":2}");
+        // QoS limits are part of the config: an I/O limit rounds up to a thousand, as in SPDK
+        call("bdev_set_qos_limit", "{\"name\":\"M0\",\"rw_ios_per_sec\":4500,\"r_mbytes_per_sec\":10}");
+        call("bdev_set_qos_limit", "{\"name\":\"N0\",\"w_mbytes_per_sec\":3}");
+        call("bdev_set_qos_limit", "{\"name\":\"N0\",\"w_mbytes_per_sec\":0}");
+        assertEquals("{\"rw_ios_per_sec\":5000,\"rw_mbytes_per_sec\":0,\"r_mbytes_per_sec\":10,\"w_mbytes_per_sec\":0}",
+                Json.write(((Map<?, ?>) ((List<?>) call("bdev_get_bdevs", "{\"name\":\"M0\"}")).get(0))
+                        .get("assigned_rate_limits")));
         call("vhost_create_blk_controller", "{\"ctrlr\":\"c0\",\"dev_name\":\"M0\",\"packed_ring\":true}");
         call("vhost_create_blk_controller", "{\"ctrlr\":\"c1\",\"dev_name\":\"N0\",\"readonly\":true}");
         String saved = Json.write(call("save_config", null));
@@ -66,6 +73,9 @@ public class SaveConfigIT {
         assertFalse(Files.exists(controllers.socketDirectory().resolve("c0")));
 
         methods.apply(Json.parse(saved));
+        assertTrue("the limits are saved after the bdev they apply to", saved.contains(
+                "{\"method\":\"bdev_set_qos_limit\",\"params\":{\"name\":\"M0\",\"rw_ios_per_sec\":5000"));
+        assertFalse("a removed limit is not saved", saved.contains("\"name\":\"N0\",\"rw_ios_per_sec\""));
         assertEquals("the same document comes back", saved, Json.write(call("save_config", null)));
         assertEquals("the same bdevs, uuids included", bdevsBefore, Json.write(call("bdev_get_bdevs", null)));
         assertTrue(Files.exists(controllers.socketDirectory().resolve("c0")));

@@ -24,7 +24,7 @@ public final class UnixSocket extends Fd {
     private static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 02000000;
     private static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
     private static final int MSG_NOSIGNAL = 0x4000, MSG_CMSG_CLOEXEC = 0x40000000, MSG_CTRUNC = 0x8;
-    private static final int SHUT_RDWR = 2;
+    private static final int SHUT_WR = 1, SHUT_RDWR = 2;
     private static final int SUN_PATH_MAX = 108, SOCKADDR_UN_SIZE = 110;
     private static final int MSGHDR_SIZE = 56, IOVEC_SIZE = 16, CMSG_HEADER = 16;
     private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
@@ -121,10 +121,19 @@ public final class UnixSocket extends Fd {
 
     /** Wakes any thread blocked in accept or receive on this socket; they then fail. */
     public void shutdown() {
+        shutdown(SHUT_RDWR);
+    }
+
+    /** Ends this side's sending (the peer reads end of stream) and keeps receiving. */
+    public void shutdownOutput() {
+        shutdown(SHUT_WR);
+    }
+
+    private void shutdown(int how) {
         int fd = fd();
         if (fd >= 0) {
             try {
-                int ignored = (int) SHUTDOWN.invokeExact(Libc.state(), fd, SHUT_RDWR);
+                int ignored = (int) SHUTDOWN.invokeExact(Libc.state(), fd, how);
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }

@@ -61,6 +61,11 @@ final class FakeGuest implements AutoCloseable {
         return views[i].asSlice(gpa - BASE - i * REGION, bytes);
     }
 
+    /** True when {@code s} is one of this guest's region views. */
+    boolean isView(MemorySegment s) {
+        return s == views[0] || s == views[1];
+    }
+
     void u16(long gpa, int v) {
         at(gpa, 2).set(U16, 0, (short) v);
     }

@@ -163,6 +163,19 @@ public final class VhostUserNvme implements AutoCloseable {
             ring(2 * qid, 1, old, sqTail);
         }
 
+        /** Queues a 64-byte command exactly as given (tests of hostile drivers) and rings the doorbell. */
+        public void submitRaw(byte[] sqe) {
+            if (sqe.length != Nvme.SQE_BYTES) {
+                throw new IllegalArgumentException("a submission queue entry is " + Nvme.SQE_BYTES + " bytes, not "
+                        + sqe.length);
+            }
+            MemorySegment.copy(sqe, 0, ram.memory(), ValueLayout.JAVA_BYTE, ram.offset(sqGpa)
+                    + (long) sqTail * Nvme.SQE_BYTES, sqe.length);
+            int old = sqTail;
+            sqTail = (sqTail + 1) % size;
+            ring(2 * qid, 1, old, sqTail);
+        }
+
         /** Writes an SGL descriptor at {@code gpa} (for lists). */
         public void sglDescriptor(long gpa, long address, int length, int type) {
             MemorySegment d = ram.at(gpa, 16);

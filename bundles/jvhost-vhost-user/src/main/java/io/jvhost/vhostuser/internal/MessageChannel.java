@@ -6,8 +6,10 @@ import static io.jvhost.virtio.Layouts.U64;
 import static io.jvhost.vhostuser.internal.Protocol.*;
 
 import io.jvhost.posix.Fd;
+import io.jvhost.posix.NativeException;
 import io.jvhost.posix.UnixSocket;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -92,6 +94,12 @@ final class MessageChannel {
         out.set(U32, 0, request);
         out.set(U32, 4, VERSION | FLAG_REPLY);
         out.set(U32, 8, size);
-        socket.send(out, HEADER_SIZE + size);
+        try {
+            socket.send(out, HEADER_SIZE + size);
+        } catch (NativeException e) {
+            // the front-end went away (EPIPE, ECONNRESET): the session ends, it is not a fault of ours
+            throw new UncheckedIOException(new IOException("reply " + name(request) + " not delivered: "
+                    + e.getMessage(), e));
+        }
     }
 }

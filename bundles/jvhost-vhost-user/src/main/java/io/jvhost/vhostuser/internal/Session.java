@@ -47,6 +47,8 @@ final class Session implements Runnable {
     private MessageChannel channel;
     /** The device answered the message being handled with its own reply. */
     private boolean deviceReplied;
+    /** An exception that ended the session but is not a protocol error: a bug (tests and fuzzing read it). */
+    private volatile RuntimeException unexpected;
 
     Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
             Coalescing coalescing, Supplier<MemoryRegistry> memoryRegistry, Runnable onEnd) {
@@ -73,7 +75,14 @@ final class Session implements Runnable {
         } catch (ProtocolException e) {
             end = "closed the session: " + e.getMessage();
             LOG.warn("controller {}: {}", controller, end);
-        } catch (IOException | RuntimeException e) {
+        } catch (java.io.UncheckedIOException e) {
+            end = "closed the session: " + e.getCause().getMessage();
+            LOG.warn("controller {}: {}", controller, end);
+        } catch (RuntimeException e) {
+            unexpected = e;
+            end = "closed the session after an error: " + e;
+            LOG.warn("controller {}: {}", controller, end, e);
+        } catch (IOException e) {
             end = "closed the session after an error: " + e;
             LOG.warn("controller {}: {}", controller, end, e);
         } finally {
@@ -262,6 +271,11 @@ final class Session implements Runnable {
     /** Requests completed per queue, for statistics (any thread; approximate). */
     long[] completedPerQueue() {
         return vrings.completedPerQueue();
+    }
+
+    /** The exception, other than a protocol error or the connection failing, that ended the session; or null. */
+    RuntimeException unexpectedFailure() {
+        return unexpected;
     }
 
     void shutdown() {

@@ -18,8 +18,6 @@ final class BdevInfo {
             "seek_data", "copy", "nvme_admin", "nvme_io", "nvme_io_md", "zcopy", "get_zone_info", "zone_management",
             "zone_append");
     /** SPDK's QoS limit names; jvhost applies none yet, so each is 0 (unlimited), as SPDK shows an unlimited bdev. */
-    private static final List<String> RATE_LIMITS = List.of("rw_ios_per_sec", "rw_mbytes_per_sec",
-            "r_mbytes_per_sec", "w_mbytes_per_sec");
     /** The I/O types with latency fields in bdev_get_iostat, and the name SPDK gives each. */
     private static final Map<IoType, String> TIMED = new EnumMap<>(Map.of(IoType.READ, "read", IoType.WRITE, "write",
             IoType.UNMAP, "unmap"));
@@ -36,9 +34,8 @@ final class BdevInfo {
         m.put("block_size", b.blockSize());
         m.put("num_blocks", b.blockCount());
         m.put("uuid", b.uuid().toString());
-        Map<String, Object> limits = new LinkedHashMap<>();
-        RATE_LIMITS.forEach(l -> limits.put(l, 0));
-        m.put("assigned_rate_limits", limits);
+        m.put("assigned_rate_limits", b instanceof RegisteredBdev r ? r.rateLimits().describe()
+                : RateLimits.NONE.describe());
         m.put("claimed", b.openers().stream().anyMatch(o -> !o.endsWith("(read_only)")));
         m.put("zoned", false);
         if (b.optimalIoBoundary() != 0) {

@@ -33,6 +33,9 @@ public final class BdevManagement {
                 MethodRegistrations.method("bdev_get_bdevs", "List bdevs, or one with {name}", this::getBdevs),
                 MethodRegistrations.method("bdev_get_iostat", "I/O statistics of all bdevs, or one with {name}",
                         this::getIostat),
+                MethodRegistrations.method("bdev_set_qos_limit", "Set, change or remove (0) a bdev's QoS limits:"
+                        + " {name, rw_ios_per_sec, rw_mbytes_per_sec, r_mbytes_per_sec, w_mbytes_per_sec}",
+                        this::setQosLimit),
                 MethodRegistrations.method("bdev_wait_for_examine", "Returns once every bdev is examined (here at"
                         + " once: a bdev is registered whole when its create call returns)", p -> {
                             p.allowOnly(Set.of());
@@ -53,6 +56,29 @@ public final class BdevManagement {
         String name = p.string("name");
         return List.of(registry.find(name).orElseThrow(() ->
                 new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + name + " does not exist")));
+    }
+
+    /**
+     * SPDK's bdev_set_qos_limit: limits not given stay as they were, 0 removes one, an I/O limit is
+     * rounded up to a multiple of 1000.
+     */
+    Object setQosLimit(Params p) {
+        p.allowOnly(Set.of("name", RateLimits.RW_IOS, RateLimits.RW_MB, RateLimits.R_MB, RateLimits.W_MB));
+        String name = p.string("name");
+        if (!p.has(RateLimits.RW_IOS) && !p.has(RateLimits.RW_MB) && !p.has(RateLimits.R_MB) && !p.has(RateLimits.W_MB)) {
+            throw MethodException.invalidParams("bdev_set_qos_limit: give at least one of " + RateLimits.RW_IOS + ", "
+                    + RateLimits.RW_MB + ", " + RateLimits.R_MB + ", " + RateLimits.W_MB);
+        }
+        BdevRegistryImpl impl = (BdevRegistryImpl) registry;
+        RateLimits old = impl.rateLimits(name);
+        long max = Long.MAX_VALUE / (1024 * 1024);
+        RateLimits next = new RateLimits(
+                RateLimits.roundIos(p.integer(RateLimits.RW_IOS, old.rwIosPerSec(), 0, max)),
+                p.integer(RateLimits.RW_MB, old.rwMbytesPerSec(), 0, max),
+                p.integer(RateLimits.R_MB, old.rMbytesPerSec(), 0, max),
+                p.integer(RateLimits.W_MB, old.wMbytesPerSec(), 0, max));
+        impl.setRateLimits(name, next);
+        return true;
     }
 
     Object getBdevs(Params p) {

@@ -66,6 +66,26 @@ public final class BdevRegistryImpl implements BdevRegistry {
         return b;
     }
 
+    /**
+     * Sets a bdev's QoS limits (SPDK's bdev_set_qos_limit); all zero removes them.
+     *
+     * @throws BdevException NOT_FOUND naming the bdev
+     */
+    public void setRateLimits(String name, RateLimits limits) {
+        RegisteredBdev b = bdevs.get(name);
+        if (b == null || b.isRemoved()) {
+            throw new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + name + " does not exist; bdevs: "
+                    + bdevs.keySet().stream().sorted().toList());
+        }
+        b.setRateLimits(limits);
+    }
+
+    /** A bdev's QoS limits ({@link RateLimits#NONE} without any). */
+    RateLimits rateLimits(String name) {
+        RegisteredBdev b = bdevs.get(name);
+        return b == null ? RateLimits.NONE : b.rateLimits();
+    }
+
     static void validate(BdevSpec spec) {
         if (spec.name() == null || !NAME.matcher(spec.name()).matches()) {
             throw new BdevException(BdevException.Reason.INVALID, "invalid bdev name '" + spec.name()

@@ -48,6 +48,16 @@ public final class BdevSubsystemConfig implements SubsystemConfig {
             call.put("method", method.get());
             call.put("params", params);
             out.add(call);
+            RateLimits limits = impl.rateLimits(b.name());
+            if (!limits.isNone()) {
+                Map<String, Object> qos = new LinkedHashMap<>();
+                qos.put("name", b.name());
+                qos.putAll(limits.describe());
+                Map<String, Object> qosCall = new LinkedHashMap<>();
+                qosCall.put("method", "bdev_set_qos_limit");
+                qosCall.put("params", qos);
+                out.add(qosCall);
+            }
         }
         return out;
     }

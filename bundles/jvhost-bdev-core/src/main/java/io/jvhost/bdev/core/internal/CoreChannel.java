@@ -24,6 +24,8 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
     private final boolean[] supported = new boolean[IoType.values().length];
     private final BdevIoQueue retry = new BdevIoQueue();
     private final BdevIoQueue failed = new BdevIoQueue();
+    /** Requests held back by the bdev's QoS limits, in arrival order. */
+    private final BdevIoQueue throttled = new BdevIoQueue();
     final ChannelStats stats = new ChannelStats();
     private int inFlight;
     private int sequence;
@@ -54,9 +56,40 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
         if (check != BdevIo.SUCCESS) {
             io.moduleSlot = check;
             failed.add(io);
-        } else if (!retry.isEmpty() || !module.submit(io)) {
+        } else if (!throttled.isEmpty() || !admitted(io)) {
+            throttled.add(io);
+        } else {
+            send(io);
+        }
+    }
+
+    private void send(BdevIo io) {
+        if (!retry.isEmpty() || !module.submit(io)) {
             retry.add(io);
         }
+    }
+
+    private boolean admitted(BdevIo io) {
+        RateLimiter limiter = bdev.rateLimiter();
+        return limiter == null || limiter.admit(io.type(), io.dataBytes(), System.nanoTime());
+    }
+
+    /** Sends held-back requests while the QoS quota of this slice lasts. */
+    private int releaseThrottled() {
+        int n = 0;
+        BdevIo io;
+        while ((io = throttled.poll()) != null) {
+            if (closing || bdev.isRemoved()) {
+                complete(io, BdevIo.REMOVED);
+            } else if (!admitted(io)) {
+                throttled.addFirst(io);
+                break;
+            } else {
+                send(io);
+            }
+            n++;
+        }
+        return n;
     }
 
     private int check(BdevIo io) {
@@ -102,6 +135,9 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
     public int doWork() {
         int work = module.doWork();
         work += failed.completeAll(this);
+        if (!throttled.isEmpty()) {
+            work += releaseThrottled();
+        }
         BdevIo io;
         while ((io = retry.poll()) != null) {
             if (closing || bdev.isRemoved()) {
@@ -121,7 +157,8 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
     /** Sleep only when nothing is queued here and the module agrees (its completions will wake us). */
     @Override
     public boolean prepareToSleep() {
-        return failed.isEmpty() && retry.isEmpty() && module.prepareToSleep();
+        // held-back requests wait for the next 1 ms QoS slice: the reactor keeps polling until then
+        return failed.isEmpty() && retry.isEmpty() && throttled.isEmpty() && module.prepareToSleep();
     }
 
     @Override

@@ -33,6 +33,8 @@ final class RegisteredBdev implements Bdev {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile long blockCount;
     private volatile boolean removed;
+    /** QoS of this bdev, or null when it has no limits (the common case costs one volatile read). */
+    private volatile RateLimiter rateLimiter;
 
     private final long sequence;
 
@@ -86,6 +88,22 @@ final class RegisteredBdev implements Bdev {
     @Override
     public long blockCount() {
         return blockCount;
+    }
+
+    /** The limiter every channel admits requests through, or null without QoS limits. */
+    RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
+    RateLimits rateLimits() {
+        RateLimiter r = rateLimiter;
+        return r == null ? RateLimits.NONE : r.limits();
+    }
+
+    /** Sets the QoS limits (all zero: none); channels pick the change up with their next request. */
+    void setRateLimits(RateLimits limits) {
+        rateLimiter = limits.isNone() ? null : new RateLimiter(limits);
+        LOG.info("bdev {}: QoS limits {}", name(), limits.isNone() ? "removed" : limits.describe());
     }
 
     void setBlockCount(long n) {
