@@ -143,9 +143,7 @@ public final class VhostUserNvme implements AutoCloseable {
         public void submit(int opcode, int cid, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
             Sqe.write(ram.memory(), ram.offset(sqGpa) + (long) sqTail * Nvme.SQE_BYTES, opcode, cid, nsid, prp1, prp2,
                     cdw10, cdw11, cdw12);
-            int old = sqTail;
-            sqTail = (sqTail + 1) % size;
-            ring(2 * qid, 1, old, sqTail);
+            advanceSqTail();
         }
 
         /**
@@ -158,9 +156,7 @@ public final class VhostUserNvme implements AutoCloseable {
             Sqe.write(ram.memory(), at, opcode, cid, nsid, address, (length & 0xFFFFFFFFL) | (long) (type << 4) << 56,
                     cdw10, cdw11, cdw12);
             ram.memory().set(ValueLayout.JAVA_BYTE, at + Sqe.FLAGS, (byte) 0x40); // PSDT 01b: SGL for data
-            int old = sqTail;
-            sqTail = (sqTail + 1) % size;
-            ring(2 * qid, 1, old, sqTail);
+            advanceSqTail();
         }
 
         /** Queues a 64-byte command exactly as given (tests of hostile drivers) and rings the doorbell. */
@@ -171,6 +167,11 @@ public final class VhostUserNvme implements AutoCloseable {
             }
             MemorySegment.copy(sqe, 0, ram.memory(), ValueLayout.JAVA_BYTE, ram.offset(sqGpa)
                     + (long) sqTail * Nvme.SQE_BYTES, sqe.length);
+            advanceSqTail();
+        }
+
+        /** Moves the SQ tail past the entry just written and rings (or, with shadow doorbells, maybe rings) it. */
+        private void advanceSqTail() {
             int old = sqTail;
             sqTail = (sqTail + 1) % size;
             ring(2 * qid, 1, old, sqTail);

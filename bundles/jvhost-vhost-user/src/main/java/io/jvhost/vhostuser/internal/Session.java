@@ -14,6 +14,7 @@ import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.memory.GuestMemory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -75,7 +76,7 @@ final class Session implements Runnable {
         } catch (ProtocolException e) {
             end = "closed the session: " + e.getMessage();
             LOG.warn("controller {}: {}", controller, end);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             end = "closed the session: " + e.getCause().getMessage();
             LOG.warn("controller {}: {}", controller, end);
         } catch (RuntimeException e) {

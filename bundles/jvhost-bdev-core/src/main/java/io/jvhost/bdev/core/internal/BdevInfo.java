@@ -17,7 +17,6 @@ final class BdevInfo {
     private static final List<String> OTHER_IO_TYPES = List.of("compare", "compare_and_write", "abort", "seek_hole",
             "seek_data", "copy", "nvme_admin", "nvme_io", "nvme_io_md", "zcopy", "get_zone_info", "zone_management",
             "zone_append");
-    /** SPDK's QoS limit names; jvhost applies none yet, so each is 0 (unlimited), as SPDK shows an unlimited bdev. */
     /** The I/O types with latency fields in bdev_get_iostat, and the name SPDK gives each. */
     private static final Map<IoType, String> TIMED = new EnumMap<>(Map.of(IoType.READ, "read", IoType.WRITE, "write",
             IoType.UNMAP, "unmap"));

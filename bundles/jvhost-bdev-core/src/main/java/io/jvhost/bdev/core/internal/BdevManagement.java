@@ -63,11 +63,13 @@ public final class BdevManagement {
      * rounded up to a multiple of 1000.
      */
     Object setQosLimit(Params p) {
-        p.allowOnly(Set.of("name", RateLimits.RW_IOS, RateLimits.RW_MB, RateLimits.R_MB, RateLimits.W_MB));
+        Set<String> allowed = new java.util.HashSet<>(RateLimits.NAMES);
+        allowed.add("name");
+        p.allowOnly(allowed);
         String name = p.string("name");
-        if (!p.has(RateLimits.RW_IOS) && !p.has(RateLimits.RW_MB) && !p.has(RateLimits.R_MB) && !p.has(RateLimits.W_MB)) {
-            throw MethodException.invalidParams("bdev_set_qos_limit: give at least one of " + RateLimits.RW_IOS + ", "
-                    + RateLimits.RW_MB + ", " + RateLimits.R_MB + ", " + RateLimits.W_MB);
+        if (RateLimits.NAMES.stream().noneMatch(p::has)) {
+            throw MethodException.invalidParams("bdev_set_qos_limit: give at least one of "
+                    + String.join(", ", RateLimits.NAMES));
         }
         BdevRegistryImpl impl = (BdevRegistryImpl) registry;
         RateLimits old = impl.rateLimits(name);

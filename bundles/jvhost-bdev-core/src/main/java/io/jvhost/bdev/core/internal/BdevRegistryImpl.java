@@ -48,8 +48,7 @@ public final class BdevRegistryImpl implements BdevRegistry {
     public BdevDescriptor open(String name, OpenMode mode, String owner, BdevEventListener listener) {
         RegisteredBdev b = bdevs.get(name);
         if (b == null) {
-            throw new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + name + " does not exist; bdevs: "
-                    + bdevs.keySet().stream().sorted().toList());
+            throw notFound(name);
         }
         return b.open(mode, owner, listener);
     }
@@ -74,10 +73,14 @@ public final class BdevRegistryImpl implements BdevRegistry {
     public void setRateLimits(String name, RateLimits limits) {
         RegisteredBdev b = bdevs.get(name);
         if (b == null || b.isRemoved()) {
-            throw new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + name + " does not exist; bdevs: "
-                    + bdevs.keySet().stream().sorted().toList());
+            throw notFound(name);
         }
         b.setRateLimits(limits);
+    }
+
+    private BdevException notFound(String name) {
+        return new BdevException(BdevException.Reason.NOT_FOUND, "bdev " + name + " does not exist; bdevs: "
+                + bdevs.keySet().stream().sorted().toList());
     }
 
     /** A bdev's QoS limits ({@link RateLimits#NONE} without any). */

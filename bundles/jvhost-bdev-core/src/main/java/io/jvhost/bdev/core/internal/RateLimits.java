@@ -1,6 +1,7 @@
 package io.jvhost.bdev.core.internal;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +16,7 @@ public record RateLimits(long rwIosPerSec, long rwMbytesPerSec, long rMbytesPerS
     /** Parameter names, in SPDK's order. */
     static final String RW_IOS = "rw_ios_per_sec", RW_MB = "rw_mbytes_per_sec", R_MB = "r_mbytes_per_sec",
             W_MB = "w_mbytes_per_sec";
+    static final List<String> NAMES = List.of(RW_IOS, RW_MB, R_MB, W_MB);
 
     public RateLimits {
         if (rwIosPerSec < 0 || rwMbytesPerSec < 0 || rMbytesPerSec < 0 || wMbytesPerSec < 0) {
