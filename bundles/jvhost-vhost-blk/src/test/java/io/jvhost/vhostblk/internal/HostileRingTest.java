@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A guest that turns hostile: one session on a reactor writes a broken ring into its shared memory
  * while another session on the same reactor runs a write-and-verify load. The broken queue must stop
- * with a log line naming the controller, the queue and what was wrong; the other session's data must
+ * with a log line naming the controller, the session, the queue and what was wrong; the other session's data must
  * verify throughout; and the reactor must go back to sleep rather than spin on the broken ring.
  */
 class HostileRingTest {
@@ -107,7 +107,8 @@ class HostileRingTest {
             int usedBefore = ring.usedAvailable();
             writeHostileRing(hostile, ring, bad.ram());
             ring.kick();
-            String expected = "controller vhost.1 queue 0: malformed request after 0 in this batch: " + hostile.logged;
+            String expected = "controller vhost.1 session 1 queue 0: malformed request after 0 in this batch: "
+                    + hostile.logged;
             long deadline = System.nanoTime() + TIMEOUT;
             while (!logged(expected) && System.nanoTime() < deadline) {
                 Thread.sleep(5);

@@ -30,6 +30,8 @@ public final class Listener implements Runnable {
     private volatile boolean closing;
     private long[] completedBefore = new long[0];
     private final Coalescing coalescing = new Coalescing();
+    /** Front-end connections accepted so far; the latest one's number names its session in logs. */
+    private int sessions;
 
     private final java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory;
 
@@ -112,12 +114,13 @@ public final class Listener implements Runnable {
                 peer.close();
                 continue;
             }
-            Session s = new Session(controller, peer, device, reactors, cpumask, coalescing, memory, this::sessionEnded);
+            Session s = new Session(controller, ++sessions, peer, device, reactors, cpumask, coalescing, memory,
+                    this::sessionEnded);
             session = s;
             Thread t = new Thread(s, "vhost-session-" + controller);
             t.setDaemon(true);
             sessionThread = t;
-            LOG.info("controller {}: front-end connected", controller);
+            LOG.info("controller {}: front-end connected (session {})", controller, sessions);
             t.start();
         }
     }

@@ -22,16 +22,18 @@ final class RingRunner {
     private static final Logger LOG = LoggerFactory.getLogger(RingRunner.class);
     private static final long TIMEOUT_SECONDS = 30;
     private final String controller;
+    private final int session;
     private final VhostUserDevice device;
     private final ReactorGroup reactors;
     private final CpuMask cpumask;
     private final Coalescing coalescing;
     private boolean leftRunning;
 
-    RingRunner(String controller, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
+    RingRunner(String controller, int session, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
             Coalescing coalescing) {
         this.coalescing = coalescing;
         this.controller = controller;
+        this.session = session;
         this.device = device;
         this.reactors = reactors;
         this.cpumask = cpumask;
@@ -50,7 +52,7 @@ final class RingRunner {
             throw new IllegalStateException("queue " + v.index + ": " + e.getMessage());
         }
         Reactor reactor = reactors.leastLoaded(cpumask);
-        VringPoller poller = new VringPoller(controller, v.index, queue, reactor, v.kick, coalescing);
+        VringPoller poller = new VringPoller(controller, session, v.index, queue, reactor, v.kick, coalescing);
         try {
             reactor.call(() -> {
                 poller.open(device);

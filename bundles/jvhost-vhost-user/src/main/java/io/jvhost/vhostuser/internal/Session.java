@@ -35,6 +35,7 @@ final class Session implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
     private final String controller;
+    private final int number;
     private final UnixSocket socket;
     private final VhostUserDevice device;
     private final Runnable onEnd;
@@ -51,13 +52,18 @@ final class Session implements Runnable {
     /** An exception that ended the session but is not a protocol error: a bug (tests and fuzzing read it). */
     private volatile RuntimeException unexpected;
 
-    Session(String controller, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
-            Coalescing coalescing, Supplier<MemoryRegistry> memoryRegistry, Runnable onEnd) {
+    /**
+     * @param number which front-end connection of {@code controller} this is (1, 2, ...), named in the
+     *        logs of its queues so that an operator can tell a reconnected guest's errors apart
+     */
+    Session(String controller, int number, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors,
+            CpuMask cpumask, Coalescing coalescing, Supplier<MemoryRegistry> memoryRegistry, Runnable onEnd) {
         this.controller = controller;
+        this.number = number;
         this.socket = socket;
         this.device = device;
         this.onEnd = onEnd;
-        this.rings = new RingRunner(controller, device, reactors, cpumask, coalescing);
+        this.rings = new RingRunner(controller, number, device, reactors, cpumask, coalescing);
         this.negotiation = new Negotiation(device);
         this.memory = new MemoryTable(controller, memoryRegistry);
         this.vrings = new VringTable(device.maxQueues(), rings, negotiation, memory);
@@ -88,7 +94,7 @@ final class Session implements Runnable {
             LOG.warn("controller {}: {}", controller, end, e);
         } finally {
             teardown();
-            LOG.info("controller {}: {}", controller, end);
+            LOG.info("controller {} session {}: {}", controller, number, end);
             onEnd.run();
         }
     }

@@ -24,6 +24,8 @@ final class VringPoller implements Poller, QueueContext {
     private static final int MAX_CHAIN = 1024;
 
     private final String controller;
+    /** Which front-end connection of the controller this queue belongs to (1, 2, ...), for logs. */
+    private final int session;
     private final int index;
     private final DeviceRing queue;
     private final Reactor reactor;
@@ -36,9 +38,11 @@ final class VringPoller implements Poller, QueueContext {
     private boolean stopRequested;
     private boolean broken;
 
-    VringPoller(String controller, int index, DeviceRing queue, Reactor reactor, EventFd kick, Coalescing coalescing) {
+    VringPoller(String controller, int session, int index, DeviceRing queue, Reactor reactor, EventFd kick,
+            Coalescing coalescing) {
         this.coalescing = new Coalescing.Queue(coalescing);
         this.controller = controller;
+        this.session = session;
         this.index = index;
         this.queue = queue;
         this.reactor = reactor;
@@ -129,7 +133,8 @@ final class VringPoller implements Poller, QueueContext {
 
     private void markBroken(String why) {
         broken = true;
-        LOG.error("controller {} queue {}: {}; the queue stops until the driver resets the device", controller, index, why);
+        LOG.error("controller {} session {} queue {}: {}; the queue stops until the driver resets the device",
+                controller, session, index, why);
     }
 
     @Override

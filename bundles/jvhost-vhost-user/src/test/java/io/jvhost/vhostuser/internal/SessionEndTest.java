@@ -28,7 +28,7 @@ class SessionEndTest {
                 Arena arena = Arena.ofConfined()) {
             UnixSocket[] pair = UnixSocket.pair();
             RecordingDevice device = new RecordingDevice();
-            Session session = new Session("end", pair[0], device, reactors, CpuMask.of(0), new Coalescing(),
+            Session session = new Session("end", 1, pair[0], device, reactors, CpuMask.of(0), new Coalescing(),
                     () -> null, () -> { });
             MemorySegment msg = arena.allocate(HEADER_SIZE);
             msg.set(Layouts.U32, 0, GET_FEATURES);

@@ -47,7 +47,7 @@ class VhostUserProtocolFuzzTest {
         long fdsBefore = openFds();
         UnixSocket[] pair = UnixSocket.pair();
         RecordingDevice device = new RecordingDevice();
-        Session session = new Session("fuzz", pair[0], device, REACTORS, CpuMask.of(0), new Coalescing(),
+        Session session = new Session("fuzz", 1, pair[0], device, REACTORS, CpuMask.of(0), new Coalescing(),
                 () -> null, () -> { });
         List<EventFd> eventFds = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {

@@ -13,9 +13,9 @@ public final class BenchVrings {
     private BenchVrings() {
     }
 
-    /** Queue 0 of {@code device} over {@code ring}, polled by {@code reactor}; no kick fd, no coalescing. */
+    /** Queue 0 of session 1 of {@code device} over {@code ring}, polled by {@code reactor}; no kick fd, no coalescing. */
     public static Poller open(String controller, DeviceRing ring, Reactor reactor, VhostUserDevice device) {
-        VringPoller poller = new VringPoller(controller, 0, ring, reactor, null, new Coalescing());
+        VringPoller poller = new VringPoller(controller, 1, 0, ring, reactor, null, new Coalescing());
         poller.open(device);
         return poller;
     }
