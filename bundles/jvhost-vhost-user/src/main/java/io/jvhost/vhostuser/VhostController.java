@@ -20,6 +20,9 @@ public interface VhostController {
     /** True while a front-end is connected. */
     boolean connected();
 
+    /** Numbers of the front-end sessions connected now (1 for the first accepted), in connection order. */
+    java.util.List<Integer> sessions();
+
     /** Requests completed per queue since the controller was created. */
     long[] completedPerQueue();
 

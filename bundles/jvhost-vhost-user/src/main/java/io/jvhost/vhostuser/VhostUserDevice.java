@@ -12,6 +12,16 @@ public interface VhostUserDevice {
     /** The most queues it serves (answer to GET_QUEUE_NUM). */
     int maxQueues();
 
+    /**
+     * Whether several front-ends may drive this device at once, each with its own session, memory and
+     * rings (a disk shared by several VMs, as SPDK's vhost-blk allows). Devices whose state belongs to
+     * one driver (SCSI unit attentions and reservations per initiator, an NVMe controller's registers
+     * and queues) say no, and their controllers take one front-end at a time.
+     */
+    default boolean servesSeveralFrontEnds() {
+        return false;
+    }
+
     /** Whether to offer packed virtqueues. */
     default boolean offersPackedRing() {
         return false;

@@ -44,6 +44,11 @@ public final class VhostUserTarget implements AutoCloseable {
         return listener.connected();
     }
 
+    /** Numbers of the sessions connected now, in the order they connected. */
+    public java.util.List<Integer> sessions() {
+        return listener.sessions();
+    }
+
     /** Requests completed per queue in the current and earlier sessions. */
     public long[] completedPerQueue() {
         return listener.completedPerQueue();

@@ -4,7 +4,7 @@
  * {@link io.jvhost.vhostuser.DeviceQueue} per running virtqueue, on the reactor that polls it.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.jvhost.vhostuser;
 
 import org.osgi.annotation.bundle.Export;

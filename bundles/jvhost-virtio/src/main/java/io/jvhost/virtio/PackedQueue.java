@@ -62,9 +62,8 @@ public final class PackedQueue implements DeviceRing {
         this.size = size;
         this.eventIdx = eventIdx;
         this.call = call;
-        long d = memory.translateRing("descriptor ring", descUaddr, (long) DESC_SIZE * size, 16);
-        long drv = memory.translateRing("driver event area", driverUaddr, 4, 4);
-        long dev = memory.translateRing("device event area", deviceUaddr, 4, 4);
+        long[] areas = RingAreas.packed(size, descUaddr, driverUaddr, deviceUaddr).translate(memory);
+        long d = areas[0], drv = areas[1], dev = areas[2];
         desc = memory.segment(d);
         descOff = GuestMemory.offset(d);
         driverArea = memory.segment(drv);

@@ -55,9 +55,8 @@ public final class SplitQueue implements DeviceRing {
         this.mask = size - 1;
         this.eventIdx = eventIdx;
         this.call = call;
-        long d = memory.translateRing("descriptor table", descUaddr, (long) DESC_SIZE * size, 16);
-        long a = memory.translateRing("available ring", availUaddr, 6 + 2L * size, 2);
-        long u = memory.translateRing("used ring", usedUaddr, 6 + 8L * size, 4);
+        long[] areas = RingAreas.split(size, descUaddr, availUaddr, usedUaddr).translate(memory);
+        long d = areas[0], a = areas[1], u = areas[2];
         desc = memory.segment(d);
         descOff = GuestMemory.offset(d);
         avail = memory.segment(a);

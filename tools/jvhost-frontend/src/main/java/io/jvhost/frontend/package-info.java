@@ -5,7 +5,7 @@
  * any vhost-user-blk back-end (jvhost, qemu-storage-daemon, SPDK).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.jvhost.frontend;
 
 import org.osgi.annotation.bundle.Export;

@@ -74,7 +74,7 @@ final class MetricsReport {
     private static void controller(PrometheusText t, VhostController c) {
         String n = c.name();
         t.family("jvhost_controller_sessions", "gauge", "Front-ends (VMs) connected to a vhost controller")
-                .sample(c.connected() ? 1 : 0, "ctrlr", n, "type", c.type());
+                .sample(c.sessions().size(), "ctrlr", n, "type", c.type());
         long[] perQueue = c.completedPerQueue();
         t.family("jvhost_controller_queues", "gauge",
                 "Queues with request counters: the most any front-end of this controller set up")

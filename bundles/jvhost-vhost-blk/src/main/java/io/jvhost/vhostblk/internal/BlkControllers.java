@@ -29,8 +29,14 @@ public final class BlkControllers implements SubsystemConfig {
     static final String TYPE = "vhost_user_blk";
     /** Queues offered when the caller does not say: QEMU asks one per vCPU. */
     static final int DEFAULT_QUEUES = 16;
-    private static final Set<String> PARAMS = Set.of("ctrlr", "dev_name", "cpumask", "readonly", "packed_ring",
-            "num_queues", "transport", "socket_mode", "socket_owner", "socket_group");
+    private static final Set<String> PARAMS = params();
+    private static Set<String> params() {
+        Set<String> s = new java.util.HashSet<>(Set.of("ctrlr", "dev_name", "cpumask", "readonly", "packed_ring",
+                "num_queues", "transport"));
+        s.addAll(io.jvhost.vhostuser.SocketOptions.PARAMS);
+        return Set.copyOf(s);
+    }
+
     /** rpc.py sends it on every call; a packed ring's inflight recovery is the crash-recovery issue's, not a switch. */
     private static final Set<String> WITHOUT_EFFECT = Set.of("packed_ring_recovery");
     private final BdevRegistry bdevs;
@@ -44,7 +50,7 @@ public final class BlkControllers implements SubsystemConfig {
         this.commands = BundleCommands.register(context, "vhost", this, BundleCommands.gogo("create-blk"),
                 MethodRegistrations.method("vhost_create_blk_controller",
                         "Export a bdev as a vhost-user-blk socket: {ctrlr, dev_name, cpumask?, readonly?, packed_ring?,"
-                                + " num_queues?, socket_mode?, socket_owner?, socket_group?}", this::create));
+                                + " num_queues?, socket_mode?, socket_owner?, socket_group?, max_sessions?}", this::create));
     }
 
     @Deactivate

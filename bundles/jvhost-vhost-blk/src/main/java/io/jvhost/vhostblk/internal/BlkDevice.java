@@ -98,6 +98,12 @@ final class BlkDevice implements VhostUserDevice, BdevEventListener {
         return f;
     }
 
+    /** Queues share nothing but the bdev, so several VMs may drive one disk (a shared-disk cluster). */
+    @Override
+    public boolean servesSeveralFrontEnds() {
+        return true;
+    }
+
     @Override
     public int maxQueues() {
         return maxQueues;

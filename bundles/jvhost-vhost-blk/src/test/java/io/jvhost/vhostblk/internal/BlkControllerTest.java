@@ -105,6 +105,31 @@ class BlkControllerTest {
     }
 
     @Test
+    void shouldLetMaxSessionsFrontEndsShareOneDiskAndRefuseTheNext() throws Exception {
+        create(Map.of("max_sessions", 2));
+        try (VhostUserBlkDisk a = connect(1); VhostUserBlkDisk b = connect(1)) {
+            byte[] data = new byte[8192];
+            new Random(11).nextBytes(data);
+            BlkQueue qa = a.queue(0), qb = b.queue(0);
+            int slot = qa.nextSlot();
+            MemorySegment.copy(data, 0, qa.data(slot), ValueLayout.JAVA_BYTE, 0, data.length);
+            assertEquals(S_OK, qa.execute(T_OUT, 800, data.length, TIMEOUT));
+            slot = qb.nextSlot();
+            qb.data(slot).fill((byte) 0);
+            assertEquals(S_OK, qb.execute(T_IN, 800, data.length, TIMEOUT));
+            assertEquals(java.util.Arrays.hashCode(data), java.util.Arrays.hashCode(
+                    qb.data(slot).asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE)),
+                    "one VM reads what the other wrote to the shared disk");
+            assertEquals(java.util.List.of(1, 2), controllers.find("vhost.0").orElseThrow().sessions());
+            assertThrows(Exception.class, () -> connect(1).close(), "a third front-end is refused");
+            assertEquals(S_OK, qa.execute(T_FLUSH, 0, 0, TIMEOUT), "the refusal leaves the others running");
+        }
+        MethodException e = assertThrows(MethodException.class, () -> blk.create(new Params(
+                "vhost_create_blk_controller", Map.of("ctrlr", "vhost.9", "dev_name", "Malloc0", "max_sessions", 0))));
+        assertEquals(MethodException.INVALID_PARAMS, e.code());
+    }
+
+    @Test
     void shouldKeepManyRequestsInFlightAndCompleteEachOnce() throws Exception {
         create(Map.of());
         try (VhostUserBlkDisk disk = connect(1)) {

@@ -270,6 +270,19 @@ class ScsiControllerTest {
     }
 
     @Test
+    void shouldTakeOneFrontEndAtATimeAndRefuseMoreSessions() {
+        // unit attentions and reservations belong to one initiator: no shared sessions on SCSI
+        MethodException e = assertThrows(MethodException.class, () -> call(scsi::create,
+                "vhost_create_scsi_controller", Map.of("ctrlr", "scsi1", "max_sessions", 2)));
+        assertEquals(MethodException.INVALID_PARAMS, e.code());
+        assertTrue(e.getMessage().contains("controller scsi1: max_sessions 2: this controller type serves one"
+                + " front-end at a time"), e.getMessage());
+        assertTrue(controllers.find("scsi1").isEmpty(), "nothing is left of the refused controller");
+        call(scsi::create, "vhost_create_scsi_controller", Map.of("ctrlr", "scsi1", "max_sessions", 1));
+        assertTrue(controllers.find("scsi1").isPresent());
+    }
+
+    @Test
     void shouldAnswerMethodErrorsWithSpdkCodes() {
         MethodException e = assertThrows(MethodException.class, () -> call(scsi::addTarget,
                 "vhost_scsi_controller_add_target", Map.of("ctrlr", "nope", "scsi_target_num", 0, "bdev_name", "Malloc1")));

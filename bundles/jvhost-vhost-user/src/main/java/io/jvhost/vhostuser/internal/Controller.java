@@ -45,6 +45,11 @@ final class Controller implements VhostController {
     }
 
     @Override
+    public java.util.List<Integer> sessions() {
+        return target.sessions();
+    }
+
+    @Override
     public long[] completedPerQueue() {
         return target.completedPerQueue();
     }

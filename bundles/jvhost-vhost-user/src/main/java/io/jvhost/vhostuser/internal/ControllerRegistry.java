@@ -106,6 +106,9 @@ public final class ControllerRegistry implements VhostControllers {
             Controller c = new Controller(spec, target, mask);
             controllers.put(spec.name(), c);
             return c;
+        } catch (IllegalArgumentException e) {
+            controllers.remove(spec.name());
+            throw MethodException.invalidParams("controller " + spec.name() + ": " + e.getMessage());
         } catch (RuntimeException e) {
             controllers.remove(spec.name());
             throw new MethodException(MethodException.INTERNAL_ERROR, "controller " + spec.name() + ": cannot listen on "
@@ -157,8 +160,9 @@ public final class ControllerRegistry implements VhostControllers {
         m.put("delay_base_us", c.coalescingDelayBaseUs());
         m.put("iops_threshold", c.coalescingIopsThreshold());
         m.put("socket", c.socket().toString());
-        m.put("sessions", c.connected() ? List.of(Map.of("vid", 0L, "id", 0L, "name", c.name() + "s0",
-                "started", true)) : List.of());
+        // SPDK numbers a controller's sessions from 0 (vid is rte_vhost's device id; ours is the same number)
+        m.put("sessions", c.sessions().stream().map(n -> Map.<String, Object>of("vid", n - 1L, "id", n - 1L,
+                "name", c.name() + "s" + (n - 1), "started", true)).toList());
         m.put("backend_specific", c.backendInfo());
         return m;
     }

@@ -11,11 +11,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Accepts front-ends on a controller's socket, one session at a time, each on its own thread. */
+/**
+ * Accepts front-ends on a controller's socket, each session on its own thread: one at a time unless
+ * the controller's {@code max_sessions} allows more (and its device can serve several front-ends).
+ */
 public final class Listener implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
     private final String controller;
@@ -24,20 +32,25 @@ public final class Listener implements Runnable {
     private final VhostUserDevice device;
     private final ReactorGroup reactors;
     private final CpuMask cpumask;
+    private final int maxSessions;
     private final Thread acceptor;
-    private volatile Session session;
-    private volatile Thread sessionThread;
+    /** The sessions connected now, by number, in the order they connected. */
+    private final Map<Integer, Running> running = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile boolean closing;
     private long[] completedBefore = new long[0];
     private final Coalescing coalescing = new Coalescing();
-    /** Front-end connections accepted so far; the latest one's number names its session in logs. */
-    private int sessions;
+    /** Front-end connections accepted so far; each session's number names it in logs. */
+    private int accepted;
+
+    private record Running(Session session, Thread thread) {
+    }
 
     private final java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory;
 
     private Listener(String controller, Path path, UnixSocket server, VhostUserDevice device, ReactorGroup reactors,
-            CpuMask cpumask, java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory) {
+            CpuMask cpumask, int maxSessions, java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory) {
         this.memory = memory;
+        this.maxSessions = maxSessions;
         this.controller = controller;
         this.path = path;
         this.server = server;
@@ -63,6 +76,10 @@ public final class Listener implements Runnable {
 
     public static Listener start(String controller, Path path, SocketOptions options, VhostUserDevice device,
             ReactorGroup reactors, CpuMask cpumask, java.util.function.Supplier<io.jvhost.memory.MemoryRegistry> memory) {
+        if (options.maxSessions() > 1 && !device.servesSeveralFrontEnds()) {
+            throw new IllegalArgumentException("max_sessions " + options.maxSessions() + ": this controller type"
+                    + " serves one front-end at a time (its device state belongs to one driver)");
+        }
         UnixSocket server = UnixSocket.listen(path, 1);
         try {
             applyOwnership(path, options);
@@ -71,7 +88,7 @@ public final class Listener implements Runnable {
             deleteQuietly(path);
             throw new IllegalArgumentException("socket " + path + ": cannot set owner/group/mode: " + e.getMessage(), e);
         }
-        Listener l = new Listener(controller, path, server, device, reactors, cpumask, memory);
+        Listener l = new Listener(controller, path, server, device, reactors, cpumask, options.maxSessions(), memory);
         l.acceptor.start();
         LOG.info("controller {} listening on {}", controller, path);
         return l;
@@ -94,7 +111,14 @@ public final class Listener implements Runnable {
     }
 
     public boolean connected() {
-        return session != null;
+        return !running.isEmpty();
+    }
+
+    /** Numbers of the sessions connected now, in the order they connected. */
+    public List<Integer> sessions() {
+        synchronized (running) {
+            return List.copyOf(running.keySet());
+        }
     }
 
     @Override
@@ -109,29 +133,31 @@ public final class Listener implements Runnable {
                 }
                 return;
             }
-            if (session != null || closing) {
-                LOG.warn("controller {}: refusing a second front-end on {} while one is connected", controller, path);
-                peer.close();
-                continue;
+            synchronized (this) {
+                if (closing || running.size() >= maxSessions) {
+                    LOG.warn("controller {}: refusing a front-end on {}: {} connected and max_sessions is {}{}",
+                            controller, path, running.size(), maxSessions,
+                            closing ? " (the controller is closing)" : "");
+                    peer.close();
+                    continue;
+                }
+                int number = ++accepted;
+                Session s = new Session(controller, number, peer, device, reactors, cpumask, coalescing, memory,
+                        () -> sessionEnded(number));
+                Thread t = new Thread(s, "vhost-session-" + controller + "-" + number);
+                t.setDaemon(true);
+                running.put(number, new Running(s, t));
+                LOG.info("controller {}: front-end connected (session {})", controller, number);
+                t.start();
             }
-            Session s = new Session(controller, ++sessions, peer, device, reactors, cpumask, coalescing, memory,
-                    this::sessionEnded);
-            session = s;
-            Thread t = new Thread(s, "vhost-session-" + controller);
-            t.setDaemon(true);
-            sessionThread = t;
-            LOG.info("controller {}: front-end connected (session {})", controller, sessions);
-            t.start();
         }
     }
 
-    private synchronized void sessionEnded() {
-        Session s = session;
-        if (s != null) {
-            completedBefore = add(completedBefore, s.completedPerQueue());
+    private synchronized void sessionEnded(int number) {
+        Running r = running.remove(number);
+        if (r != null) {
+            completedBefore = add(completedBefore, r.session().completedPerQueue());
         }
-        session = null;
-        sessionThread = null;
     }
 
     private static long[] add(long[] a, long[] b) {
@@ -143,14 +169,22 @@ public final class Listener implements Runnable {
     }
 
     public synchronized long[] completedPerQueue() {
-        Session s = session;
-        return s == null ? completedBefore.clone() : add(completedBefore, s.completedPerQueue());
+        long[] sum = completedBefore.clone();
+        for (Running r : runningNow()) {
+            sum = add(sum, r.session().completedPerQueue());
+        }
+        return sum;
     }
 
     public void notifyConfigChange() {
-        Session s = session;
-        if (s != null) {
-            s.notifyConfigChange();
+        for (Running r : runningNow()) {
+            r.session().notifyConfigChange();
+        }
+    }
+
+    private List<Running> runningNow() {
+        synchronized (running) {
+            return new ArrayList<>(running.values());
         }
     }
 
@@ -158,15 +192,15 @@ public final class Listener implements Runnable {
         closing = true;
         server.shutdown();
         server.close();
-        Session s = session;
-        Thread t = sessionThread;
-        if (s != null) {
-            s.shutdown();
+        List<Running> open;
+        synchronized (this) {
+            open = runningNow();
         }
+        open.forEach(r -> r.session().shutdown());
         try {
             acceptor.join(TimeUnit.SECONDS.toMillis(5));
-            if (t != null) {
-                t.join(TimeUnit.SECONDS.toMillis(60));
+            for (Running r : open) {
+                r.thread().join(TimeUnit.SECONDS.toMillis(60));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

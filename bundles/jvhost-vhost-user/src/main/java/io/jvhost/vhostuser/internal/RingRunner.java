@@ -39,7 +39,11 @@ final class RingRunner {
         this.cpumask = cpumask;
     }
 
-    /** Starts {@code v} on a reactor over {@code memory} with the negotiated {@code features}. */
+    /**
+     * Starts {@code v} on a reactor over {@code memory} with the negotiated {@code features}. A ring
+     * layout the queue cannot bind to (misaligned, outside guest memory, areas overlapping, a base past
+     * the ring) leaves that queue stopped, with a log line, as a malformed ring does.
+     */
     void start(Vring v, GuestMemory memory, long features) {
         DeviceRing queue;
         boolean eventIdx = VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX);
@@ -49,7 +53,9 @@ final class RingRunner {
                     : new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base & 0xFFFF, eventIdx,
                             v.call);
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("queue " + v.index + ": " + e.getMessage());
+            LOG.warn("controller {} session {} queue {}: does not start: {}; it stays stopped until the driver"
+                    + " sets it up again", controller, session, v.index, e.getMessage());
+            return;
         }
         Reactor reactor = reactors.leastLoaded(cpumask);
         VringPoller poller = new VringPoller(controller, session, v.index, queue, reactor, v.kick, coalescing);

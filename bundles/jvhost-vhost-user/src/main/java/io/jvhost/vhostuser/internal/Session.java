@@ -81,17 +81,17 @@ final class Session implements Runnable {
             }
         } catch (ProtocolException e) {
             end = "closed the session: " + e.getMessage();
-            LOG.warn("controller {}: {}", controller, end);
+            LOG.warn("controller {} session {}: {}", controller, number, end);
         } catch (UncheckedIOException e) {
             end = "closed the session: " + e.getCause().getMessage();
-            LOG.warn("controller {}: {}", controller, end);
+            LOG.warn("controller {} session {}: {}", controller, number, end);
         } catch (RuntimeException e) {
             unexpected = e;
             end = "closed the session after an error: " + e;
-            LOG.warn("controller {}: {}", controller, end, e);
+            LOG.warn("controller {} session {}: {}", controller, number, end, e);
         } catch (IOException e) {
             end = "closed the session after an error: " + e;
-            LOG.warn("controller {}: {}", controller, end, e);
+            LOG.warn("controller {} session {}: {}", controller, number, end, e);
         } finally {
             teardown();
             LOG.info("controller {} session {}: {}", controller, number, end);
@@ -123,7 +123,7 @@ final class Session implements Runnable {
         try {
             dispatch(request, p, fds);
         } catch (RequestFailed e) {
-            LOG.warn("controller {}: {} failed: {}", controller, name(request), e.getMessage());
+            LOG.warn("controller {} session {}: {} failed: {}", controller, number, name(request), e.getMessage());
             if (!ack) {
                 throw new ProtocolException(name(request) + " failed: " + e.getMessage());
             }

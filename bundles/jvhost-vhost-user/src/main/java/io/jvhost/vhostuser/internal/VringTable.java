@@ -8,6 +8,7 @@ import static io.jvhost.vhostuser.internal.Protocol.*;
 import io.jvhost.posix.EventFd;
 import io.jvhost.posix.Fd;
 import io.jvhost.memory.GuestMemory;
+import io.jvhost.virtio.RingAreas;
 import io.jvhost.virtio.VirtioFeatures;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -212,21 +213,25 @@ final class VringTable {
         return vrings[(int) index];
     }
 
-    /** Refuses ring addresses outside guest memory as soon as they can be checked (memory and size known). */
+    /**
+     * Refuses a ring layout that cannot run (an area misaligned, outside guest memory or overlapping
+     * another) as soon as it can be checked: memory and size known.
+     */
     private void checkRingAddresses(Vring v, long desc, long used, long avail) throws RequestFailed {
         GuestMemory m = memory.current();
         if (m.regionCount() == 0 || v.num == 0) {
             return;
         }
-        boolean packed = negotiation.has(VirtioFeatures.RING_PACKED);
-        long availBytes = packed ? 4 : 6 + 2L * v.num;
-        long usedBytes = packed ? 4 : 6 + 8L * v.num;
-        if (m.translateUser(desc, 16L * v.num) < 0 || m.translateUser(avail, availBytes) < 0
-                || m.translateUser(used, usedBytes) < 0) {
-            throw new RequestFailed("queue " + v.index + ": ring addresses (desc 0x" + Long.toHexString(desc)
-                    + ", avail 0x" + Long.toHexString(avail) + ", used 0x" + Long.toHexString(used)
-                    + ") are not inside guest memory");
+        try {
+            areas(v.num, desc, avail, used).translate(m);
+        } catch (IllegalArgumentException e) {
+            throw new RequestFailed("queue " + v.index + ": " + e.getMessage());
         }
+    }
+
+    private RingAreas areas(int num, long desc, long avail, long used) {
+        return negotiation.has(VirtioFeatures.RING_PACKED) ? RingAreas.packed(num, desc, avail, used)
+                : RingAreas.split(num, desc, avail, used);
     }
 
     private static void requireStopped(Vring v, int request) throws RequestFailed {

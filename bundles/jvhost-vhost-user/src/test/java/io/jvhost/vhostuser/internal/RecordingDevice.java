@@ -20,6 +20,13 @@ final class RecordingDevice implements VhostUserDevice {
     final AtomicBoolean hold = new AtomicBoolean();
     final AtomicInteger openQueues = new AtomicInteger();
     final AtomicInteger sessionsEnded = new AtomicInteger();
+    /** Whether it lets several front-ends in at once (a shared disk); set before the target listens. */
+    volatile boolean servesSeveral;
+
+    @Override
+    public boolean servesSeveralFrontEnds() {
+        return servesSeveral;
+    }
 
     @Override
     public long deviceFeatures() {

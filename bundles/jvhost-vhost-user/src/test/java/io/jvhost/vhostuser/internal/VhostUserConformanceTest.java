@@ -267,6 +267,49 @@ class VhostUserConformanceTest {
     }
 
     @Test
+    void shouldRefuseAUsedRingPlacedOverTheAvailableRing() throws Exception {
+        try (RawFrontEnd f = new RawFrontEnd(socket)) {
+            f.negotiate(false);
+            f.setMemTable();
+            f.ack(SET_VRING_NUM, vringState(0, 16));
+            DriverQueue d = new DriverQueue(f.ram, 0, 16, false);
+            long avail = f.ram.userAddress(d.availGpa());
+            assertNotEquals(0, f.ack(SET_VRING_ADDR, RawFrontEnd.vringAddr(0, f.ram.userAddress(d.descGpa()),
+                    avail, avail)), "a used ring over the available ring is refused");
+            long desc = f.ram.userAddress(d.descGpa());
+            assertNotEquals(0, f.ack(SET_VRING_ADDR, RawFrontEnd.vringAddr(0, desc, desc + 64, avail)),
+                    "a used ring inside the descriptor table is refused");
+            DriverQueue good = f.startQueue(0, 16);
+            f.request(good, 0);
+            good.publish();
+            assertTrue(RawFrontEnd.awaitUsed(good, 1, 5000), "the session stays usable with a good layout");
+        }
+        assertServesNewFrontEnd();
+    }
+
+    @Test
+    void shouldLeaveAQueueStoppedWhoseLayoutIsOnlyCheckableOnceMemoryArrives() throws Exception {
+        try (RawFrontEnd f = new RawFrontEnd(socket)) {
+            f.negotiate(false);
+            // addresses before the memory table cannot be checked yet; the queue must not start on them
+            DriverQueue d = new DriverQueue(f.ram, 0, 16, false);
+            long avail = f.ram.userAddress(d.availGpa());
+            assertEquals(0, f.ack(SET_VRING_NUM, vringState(0, 16)));
+            assertEquals(0, f.ack(SET_VRING_ADDR, RawFrontEnd.vringAddr(0, f.ram.userAddress(d.descGpa()), avail,
+                    avail)));
+            assertEquals(0, f.ack(SET_VRING_KICK, u64(0), d.kickFd().fd()));
+            assertEquals(0, f.ack(SET_VRING_ENABLE, vringState(0, 1)));
+            assertEquals(0, f.setMemTable(), "the memory table is taken; the queue stays stopped");
+            assertEquals(0, device.openQueues.get(), "a queue with overlapping areas never opens");
+            DriverQueue other = f.startQueue(1, 16);
+            f.request(other, 0);
+            other.publish();
+            assertTrue(RawFrontEnd.awaitUsed(other, 1, 5000), "the session and its other queue keep working");
+        }
+        assertServesNewFrontEnd();
+    }
+
+    @Test
     void shouldStopTheQueueOnADescriptorLoopAndKeepServingOthers() throws Exception {
         try (RawFrontEnd f = new RawFrontEnd(socket)) {
             f.negotiate(false);
