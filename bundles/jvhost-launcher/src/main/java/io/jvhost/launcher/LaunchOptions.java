@@ -42,6 +42,8 @@ public record LaunchOptions(Path home, Path config, String cpumask, String idle,
                    jvhost rpc [-s SOCKET] METHOD [key=value ...]
                    jvhost blkperf --socket PATH [--queues N] [--depth D] [--bs BYTES] [--rw randread|randwrite]
                                   [--time S] [--backend-pid PID] [--packed] [--json] [--plot FILE.png]
+                   jvhost neighbourperf --socket GOOD --hostile BAD [--time S] [--rounds N] [--depth D]
+                                  [--attack-pause-ms MS] [--backend-pid PID] [--json]
                    jvhost plot RESULTS.jsonl --x FIELD[,...] --y FIELD[,...] [--series FIELD] [--out FILE.png]
               --plot FILE.png    (bench commands) keep the JSON lines in FILE.jsonl and draw FILE.png
               -c, --config, --json FILE
