@@ -68,7 +68,8 @@ cat > /tmp/fault.json <<JSON
   "params":{"name":"Nvme0","trtype":"pcie","traddr":"$VF","timeout_us":3000,
             "ctrlr_loss_timeout_sec":120,"reconnect_delay_sec":1}}]}]}
 JSON
-start_jvhost /tmp/fault3.log --feature jvhost-all,jvhost-bench --config /tmp/fault.json -x "bdev:perf -q 32 -o 4096 -w verify -t 80"
+# 150 s: in a loaded TCG guest each rpc call starts a JVM (tens of seconds), and both resets must land while bdevperf runs
+start_jvhost /tmp/fault3.log --feature jvhost-all,jvhost-bench --config /tmp/fault.json -x "bdev:perf -q 32 -o 4096 -w verify -t 150"
 await_log /tmp/fault3.log "timed out" 120 # bdevperf is running: the 3 ms timeout fires all the time
 rpc bdev_nvme_reset_controller name=Nvme0 >/dev/null || { tail -30 /tmp/fault3.log; fail "reset under load"; }
 rpc bdev_nvme_reset_controller name=Nvme0 >/dev/null || fail "second reset"

@@ -58,6 +58,15 @@ public interface Reactor {
     /** Stops watching {@code fd}. Must be called on the reactor thread. */
     void unwatch(EventFd fd);
 
+    /**
+     * For a poller whose next work is due at a time rather than on an event (requests a QoS limit
+     * holds back until its next slice): called from its {@link Poller#prepareToSleep()}, it lets the
+     * reactor sleep but wakes it within {@code nanos} (rounded up to whole milliseconds, epoll's
+     * resolution). Reactors that never sleep need not do anything. Reactor thread only.
+     */
+    default void wakeWithin(long nanos) {
+    }
+
     /** Pollers now registered; safe from any thread. */
     int pollerCount();
 

@@ -4,7 +4,7 @@
  * {@link io.jvhost.reactor.Reactor#execute(Runnable)}.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.jvhost.reactor;
 
 import org.osgi.annotation.bundle.Export;

@@ -46,6 +46,8 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     private final Object wakeLock = new Object();
     private boolean wakeClosed;
     private volatile boolean sleeping;
+    /** How long the sleep being prepared may last; pollers shorten it through {@link #wakeWithin}. */
+    private int sleepTimeoutMs;
     private volatile boolean running = true;
     private volatile Thread thread;
     private volatile int osThreadId;
@@ -209,6 +211,14 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
     }
 
     /** Interrupt mode: sleeps on epoll unless a command or poller has work; returns after waking. */
+    @Override
+    public void wakeWithin(long nanos) {
+        long ms = Math.max(1, (nanos + 999_999) / 1_000_000);
+        if (ms < sleepTimeoutMs) {
+            sleepTimeoutMs = (int) ms;
+        }
+    }
+
     private void sleepUntilWoken() {
         sleeping = true;
         if (!commands.isEmpty() || !running) {
@@ -217,6 +227,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
         }
         PollerSlot[] ps = pollers;
         boolean canSleep = true;
+        sleepTimeoutMs = SLEEP_SAFETY_TIMEOUT_MS;
         for (PollerSlot p : ps) {
             if (!p.poller.prepareToSleep()) {
                 canSleep = false;
@@ -224,7 +235,7 @@ public final class ReactorLoop extends ReactorCounters implements Reactors.Stepp
             }
         }
         if (canSleep) {
-            int n = epoll.await(SLEEP_SAFETY_TIMEOUT_MS);
+            int n = epoll.await(sleepTimeoutMs);
             for (int i = 0; i < n; i++) {
                 // watched fds are edge-triggered and left undrained: every write wakes us anyway,
                 // and a wake then costs one syscall instead of two

@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -103,9 +102,9 @@ class HostileRingTest {
             assertTrue(verified.get() > 20, "the other session kept being served: " + verified.get() + " verified");
             assertEquals(usedBefore, ring.usedAvailable(), "nothing is completed from a broken ring");
             // the broken queue sleeps: over half a second the reactor thread uses a small part of it
-            long cpu = reactorCpuNanos();
+            long cpu = tenants.reactorCpuNanos();
             Thread.sleep(500);
-            long used = reactorCpuNanos() - cpu;
+            long used = tenants.reactorCpuNanos() - cpu;
             assertTrue(used < TimeUnit.MILLISECONDS.toNanos(100), "the reactor spun on a broken ring: "
                     + used / 1_000_000 + " ms of CPU in 500 ms");
         }
@@ -139,15 +138,5 @@ class HostileRingTest {
         synchronized (log) {
             return log.toString(StandardCharsets.UTF_8).contains(line);
         }
-    }
-
-    private static long reactorCpuNanos() {
-        var threads = ManagementFactory.getThreadMXBean();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().equals("hostile-reactor-0")) {
-                return threads.getThreadCpuTime(t.threadId());
-            }
-        }
-        throw new AssertionError("no reactor thread hostile-reactor-0");
     }
 }

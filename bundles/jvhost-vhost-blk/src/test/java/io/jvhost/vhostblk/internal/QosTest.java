@@ -66,6 +66,21 @@ class QosTest {
                 "w_mbytes_per_sec", 0L), RateLimits.NONE.describe());
     }
 
+    @Test
+    void aThrottledGuestLetsTheReactorSleepUntilTheNextSlice() throws Exception {
+        registry.setRateLimits("Malloc1", new RateLimits(LIMIT, 0, 0, 0));
+        try (VhostUserBlkDisk limited = tenants.connect(1)) {
+            long cpu = tenants.reactorCpuNanos();
+            long start = System.nanoTime();
+            long rate = readRate(limited.queue(0));
+            double share = (tenants.reactorCpuNanos() - cpu) / (double) (System.nanoTime() - start);
+            assertTrue(Math.abs(rate - LIMIT) <= LIMIT / 20, "limited guest: " + rate + " IOPS, limit " + LIMIT);
+            // every slot waits for the limit all the time: polling until each slice would take the whole core
+            assertTrue(share < 0.5, String.format("the reactor spun while requests waited for the QoS limit: %.0f%%"
+                    + " of a core", 100 * share));
+        }
+    }
+
     /** Connects once the controller's previous session has ended (it takes one front-end at a time). */
     private VhostUserBlkDisk reconnect() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

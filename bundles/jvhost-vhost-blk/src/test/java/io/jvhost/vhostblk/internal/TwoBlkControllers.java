@@ -24,9 +24,11 @@ final class TwoBlkControllers implements AutoCloseable {
     final BdevRegistryImpl registry = new BdevRegistryImpl();
     final ControllerRegistry controllers;
     private final Path dir;
+    private final String name;
 
     TwoBlkControllers(String name, Path dir) {
         this.dir = dir;
+        this.name = name;
         reactors = Reactors.start(name, CpuMask.of(0), "interrupt");
         controllers = new ControllerRegistry(reactors, dir);
         BlkControllers blk = new BlkControllers(null, controllers, registry);
@@ -41,6 +43,18 @@ final class TwoBlkControllers implements AutoCloseable {
     /** A front-end on controller vhost.{@code i}. */
     VhostUserBlkDisk connect(int i) throws Exception {
         return VhostUserBlkDisk.connect(dir.resolve("vhost." + i), VhostUserBlkDisk.Options.defaults());
+    }
+
+    /** CPU time the shared reactor's thread has used so far. */
+    long reactorCpuNanos() {
+        String thread = name + "-reactor-0";
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals(thread)) {
+                return threads.getThreadCpuTime(t.threadId());
+            }
+        }
+        throw new AssertionError("no reactor thread " + thread);
     }
 
     @Override

@@ -154,11 +154,24 @@ final class CoreChannel implements IoChannel, Poller, ModuleChannel.Completer {
         return work;
     }
 
-    /** Sleep only when nothing is queued here and the module agrees (its completions will wake us). */
+    /**
+     * Sleep only when nothing is queued here and the module agrees (its completions will wake us).
+     * Requests a QoS limit holds back are due at the limit's next slice, not on an event: the reactor
+     * may sleep, but wakes for that slice instead of spinning a core until then.
+     */
     @Override
     public boolean prepareToSleep() {
-        // held-back requests wait for the next 1 ms QoS slice: the reactor keeps polling until then
-        return failed.isEmpty() && retry.isEmpty() && throttled.isEmpty() && module.prepareToSleep();
+        if (!failed.isEmpty() || !retry.isEmpty()) {
+            return false;
+        }
+        if (!throttled.isEmpty()) {
+            RateLimiter limiter = bdev.rateLimiter();
+            if (limiter == null) {
+                return false; // the limit was lifted: the next pass sends them
+            }
+            reactor.wakeWithin(limiter.nextSliceNanos() - System.nanoTime());
+        }
+        return module.prepareToSleep();
     }
 
     @Override
