@@ -2,7 +2,7 @@
 # controller through VFIO. The host shares, read-only over virtio-9p: the JDK (tag jdk), the jvhost
 # checkout with its built bundles (tag home) and the local Maven repository (tag m2).
 set -u
-say() { echo "JVNVME $*"; }
+say() { echo "JVNVME $* (at $(cut -d" " -f1 /proc/uptime) s)"; }
 fail() {
   echo "JVNVME FAIL $*"
   for f in /tmp/hs_err_*.log; do [ -e "$f" ] && sed -n '/^Current thread/,/^$/p;/^Java frames/,/^$/p' "$f"; done
@@ -28,6 +28,15 @@ jvhost() {
 }
 # SPDK's bdevperf as jvhost runs it: a runtime that applies a config, runs bdev:perf and exits
 bdevperf() { jvhost bdevperf --feature jvhost-bdev-nvme -S /tmp --deploy /tmp/deploy "$@"; }
+# bdevperf_runs CONFIG "OPTIONS"...: bdev:perf once per OPTIONS, one after the other in one runtime
+# (a runtime takes tens of seconds to start here); a failed run stops it with a line naming that run
+bdevperf_runs() {
+  local config=$1 r
+  shift
+  for r in "$@"; do set -- "$@" -x "bdev:perf $r"; shift; done
+  jvhost --no-default-config -r none --headless --feature jvhost-bdev-nvme,jvhost-bench -S /tmp --deploy /tmp/deploy \
+    --config "$config" --exit "$@"
+}
 RPC_CP="$(jar_of jvhost-rpc):$(jar_of jvhost-config):$(jar_of jvhost-native)"
 # jvhost's vhost-user front-end as a load generator (QEMU's role, guest RAM in a memfd), on the other vCPU
 BLKPERF_CP="$(jar_of jvhost-frontend):$(jar_of jvhost-virtio):$(jar_of jvhost-memory):$(jar_of jvhost-native):$(jar_of jvhost-nvme-spec)"
@@ -44,8 +53,41 @@ blkperf_io() {
     [ "$(iops_of "$out")" -gt 0 ] || fail "blkperf $rw ($2): no request completed"
   done
 }
-# each call bounded: a runtime that stops answering fails the test instead of hanging it
-rpc() { timeout 120 taskset -c 0 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "$RPC_CP" io.jvhost.rpc.internal.RpcClient -s /tmp/rpc.sock "$@"; }
+# One RPC client for the whole script (jvhost rpc --server, as SPDK's test scripts use rpc.py
+# --server): a JVM starts in tens of seconds in a loaded TCG guest, and the scripts make dozens of
+# calls. Calls go in on fd 7, one per line; answers come back on fd 8, each ending with **STATUS=N.
+# SIGPIPE ignored: a client that died makes a call fail with a message instead of killing the script.
+trap '' PIPE
+rm -f /tmp/rpc.in /tmp/rpc.out
+mkfifo /tmp/rpc.in /tmp/rpc.out
+(exec taskset -c 0 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp "$RPC_CP" \
+  io.jvhost.rpc.internal.RpcClient -s /tmp/rpc.sock --server < /tmp/rpc.in > /tmp/rpc.out 2>&1) &
+RPCPID=$!
+exec 7> /tmp/rpc.in 8< /tmp/rpc.out
+# rpc METHOD [key=value...]: the result on stdout, or the error on stderr and status 1. The whole
+# answer is read before any of it is printed, so a reader that stops early (grep -q) leaves nothing
+# behind for the next call. Each line bounded: a runtime that stops answering fails the call, and the
+# client is stopped so that a late answer cannot be taken for the next call's.
+rpc() {
+  local line="" a l answer="" status=""
+  kill -0 $RPCPID 2>/dev/null || { echo "rpc $1: the rpc --server client is not running" >&2; return 1; }
+  for a in "$@"; do line="$line '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"; done
+  echo "$line" >&7 || { echo "rpc $1: cannot write to the rpc --server client" >&2; return 1; }
+  while IFS= read -r -t 120 l <&8; do
+    case "$l" in
+      '**STATUS='*) status=${l##*=}; break ;;
+    esac
+    answer="$answer$l
+"
+  done
+  if [ -z "$status" ]; then
+    kill $RPCPID 2>/dev/null
+    printf '%s' "$answer" >&2
+    echo "rpc $1: no answer within 120 s" >&2
+    return 1
+  fi
+  if [ "$status" = 0 ]; then printf '%s' "$answer"; else printf '%s' "$answer" >&2; return 1; fi
+}
 
 # the emulated controller: the only device of class 0x010802
 NVME=
@@ -86,11 +128,15 @@ wait_until() {
 log_count_above() { [ "$(grep -c -- "$2" "$1")" -gt "$3" ]; }
 # the runtime answers RPC, or has exited (start_jvhost tells which)
 served_or_gone() { ! kill -0 $JVPID 2>/dev/null || { [ -S /tmp/rpc.sock ] && rpc rpc_get_methods >/dev/null 2>&1; }; }
+# the runtime finished starting (every bundle's methods are there), or has exited
+ready_or_gone() { ! kill -0 $JVPID 2>/dev/null || grep -q "jvhost ready" "$1"; }
 
 # start_jvhost LOG [ARGS...]: a runtime with the nvme module (or the feature ARGS name: the last
-# --feature counts) on one reactor, serving RPC at /tmp/rpc.sock; returns once it answers (at most
-# 4 minutes: each rpc call starts a JVM). A socket left by an earlier runtime is removed first, so
-# that it cannot be mistaken for this one's.
+# --feature counts) on one reactor, serving RPC at /tmp/rpc.sock; returns once it printed "jvhost
+# ready" (at most 4 minutes). RPC answers before that, while bundles still register their methods:
+# a call then may find its method missing. With START_UNTIL=rpc it returns once RPC answers, for -x
+# commands that run (and keep startup going) while the test makes calls. A socket left by an
+# earlier runtime is removed first, so that it cannot be mistaken for this one's.
 start_jvhost() {
   log=$1; shift
   rm -f /tmp/rpc.sock
@@ -100,8 +146,13 @@ start_jvhost() {
     io.jvhost.launcher.Main --no-default-config --headless --feature jvhost-bdev-nvme -r /tmp/rpc.sock -S /tmp \
     --deploy /tmp/deploy --cpumask 0x1 "$@") > "$log" 2>&1 &
   JVPID=$!
-  wait_until 240 served_or_gone || { dump_jvhost "$log"; fail "jvhost did not serve RPC"; }
+  if [ "${START_UNTIL:-ready}" = rpc ]; then
+    wait_until 240 served_or_gone || { dump_jvhost "$log"; fail "jvhost did not serve RPC"; }
+  else
+    wait_until 240 ready_or_gone "$log" || { dump_jvhost "$log"; fail "jvhost did not finish starting"; }
+  fi
   kill -0 $JVPID 2>/dev/null || { tail -40 "$log"; fail "jvhost exited while starting"; }
+  unset START_UNTIL
 }
 # dump_jvhost LOG: the runtime's threads (SIGQUIT makes the JVM print them) and the end of its log
 dump_jvhost() {

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.framework.FrameworkFactory;
 import org.osgi.framework.Bundle;
@@ -19,6 +21,7 @@ import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.util.tracker.ServiceTracker;
+import org.osgi.util.tracker.ServiceTrackerCustomizer;
 
 /**
  * An embedded Felix framework provisioned with one feature. Bundles are installed and marked for
@@ -34,7 +37,8 @@ public final class JvhostRuntime {
         }
     }
 
-    private static final String STATUS_FILTER = "(jvhost.startup.state=*)";
+    private static final String STATE = "jvhost.startup.state";
+    private static final String STATUS_FILTER = "(" + STATE + "=*)";
     private static final String CONFIG_BUNDLE = "io.jvhost.config";
     private final Framework framework;
     private final Path storage;
@@ -170,8 +174,9 @@ public final class JvhostRuntime {
 
     /**
      * Waits until the config was applied and the commands ran; returns the startup message. Throws
-     * when a bundle failed to start, the config or a command failed, or nothing happened in time
-     * ({@code timeoutMillis} 0: no limit).
+     * when a bundle failed to start, the config or a command failed, or the config was not applied
+     * within {@code timeoutMillis} (0: no limit). The {@code -x} commands are not bounded: a
+     * {@code bdev:perf -t 300} runs its 300 s.
      */
     public String awaitStartup(long timeoutMillis) throws StartupException, InterruptedException {
         BundleContext ctx = context();
@@ -195,23 +200,50 @@ public final class JvhostRuntime {
         if (!hasConfigBundle) {
             return "feature " + context().getProperty("jvhost.feature") + " started";
         }
+        BlockingQueue<ServiceReference<Object>> changes = new LinkedBlockingQueue<>();
         ServiceTracker<Object, Object> tracker;
         try {
-            tracker = new ServiceTracker<>(ctx, ctx.createFilter(STATUS_FILTER), null);
+            tracker = new ServiceTracker<>(ctx, ctx.createFilter(STATUS_FILTER), new ServiceTrackerCustomizer<>() {
+                @Override
+                public Object addingService(ServiceReference<Object> ref) {
+                    changes.add(ref);
+                    return ref;
+                }
+
+                @Override
+                public void modifiedService(ServiceReference<Object> ref, Object service) {
+                    changes.add(ref);
+                }
+
+                @Override
+                public void removedService(ServiceReference<Object> ref, Object service) {
+                }
+            });
         } catch (org.osgi.framework.InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
         tracker.open(true);
         try {
-            if (tracker.waitForService(timeoutMillis) == null) {
-                throw new StartupException("startup did not finish within " + timeoutMillis / 1000 + " s");
+            // the limit covers bundles and the config; once the -x commands run, they take as long as asked
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            boolean bounded = timeoutMillis > 0;
+            while (true) {
+                ServiceReference<Object> ref = bounded
+                        ? changes.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                        : changes.take();
+                if (ref == null) {
+                    throw new StartupException("startup did not finish within " + timeoutMillis / 1000 + " s");
+                }
+                Object state = ref.getProperty(STATE);
+                String message = String.valueOf(ref.getProperty("jvhost.startup.message"));
+                if ("commands".equals(state)) {
+                    bounded = false;
+                } else if ("ready".equals(state)) {
+                    return message;
+                } else if (state != null) {
+                    throw new StartupException(message);
+                }
             }
-            ServiceReference<Object> ref = tracker.getServiceReference();
-            String message = String.valueOf(ref.getProperty("jvhost.startup.message"));
-            if (!"ready".equals(ref.getProperty("jvhost.startup.state"))) {
-                throw new StartupException(message);
-            }
-            return message;
         } finally {
             tracker.close();
         }

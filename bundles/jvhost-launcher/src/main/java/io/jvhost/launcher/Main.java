@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the config applied and the commands ran, and on SIGTERM or SIGINT stops every bundle and exits 0.
  */
 public final class Main {
-    private static final long STARTUP_TIMEOUT_MILLIS = 120_000;
+    /** How long bundles and the config may take (system property, seconds): a slow guest or host may need more. */
+    static final String STARTUP_TIMEOUT_PROPERTY = "jvhost.startup.timeout";
+    private static final long STARTUP_TIMEOUT_MILLIS = Long.getLong(STARTUP_TIMEOUT_PROPERTY, 120) * 1000;
     private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
     private Main() {

@@ -12,9 +12,17 @@ final class Processes {
     }
 
     static String run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        return run(command, java.util.Map.of(), timeoutSeconds);
+    }
+
+    /** {@link #run(List, long)} with {@code env} added to this process's environment. */
+    static String run(List<String> command, java.util.Map<String, String> env, long timeoutSeconds)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile("jvhost-cmd", ".log");
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            b.environment().putAll(env);
+            Process p = b.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IOException(command.get(0) + " did not finish within " + timeoutSeconds + " s: "

@@ -65,6 +65,26 @@ public class ToolsIT {
         assertPlotted(out, work.resolve("plots/bdevperf.png"), "\"bdev\":\"M0\"");
     }
 
+    /**
+     * The launcher bounds startup (bundles and the config), not the {@code -x} commands: a bdevperf
+     * run longer than the startup limit finishes and reports (it used to be cut off as a startup
+     * that "did not finish").
+     */
+    @Test
+    public void aBdevperfRunLongerThanTheStartupLimitIsNotCutOff() throws Exception {
+        Path work = Files.createDirectories(HOME.resolve("itests/target/tools-it/long-run"));
+        Path config = work.resolve("null.json");
+        Files.writeString(config, """
+                {"subsystems":[{"subsystem":"bdev","config":[
+                  {"method":"bdev_null_create","params":{"name":"N0","num_blocks":8192,"block_size":512}}]}]}
+                """);
+        String out = Processes.run(List.of(HOME.resolve("jvhost").toString(), "bdevperf", "--config", config.toString(),
+                        "-S", work.toString(), "-q", "8", "-o", "4096", "-w", "randread", "-t", "9", "--json"),
+                java.util.Map.of("JVHOST_JAVA_OPTS", "-Djvhost.startup.timeout=4"), 120);
+        assertTrue(out, out.contains("\"summary\":\"bdevperf\""));
+        assertTrue(out, number(out, "total_iops") > 0);
+    }
+
     @Test
     public void reactorBenchReportsARoundTrip() throws Exception {
         Path png = HOME.resolve("itests/target/tools-it/plots/reactor.png");
@@ -84,6 +104,37 @@ public class ToolsIT {
             assertTrue(out, out.contains("\"bench\":\"blkperf\""));
             assertTrue(out, number(out, "iops") > 0);
             assertPlotted(out, work.resolve("blkperf.png"), "\"bench\":\"blkperf\"");
+        }
+    }
+
+    /**
+     * {@code ./jvhost rpc --server}, as SPDK's {@code rpc.py --server}: one client process makes the
+     * calls it reads, each answer ending with its status line, and goes on after a failed one.
+     */
+    @Test
+    public void rpcServerModeAnswersEveryLineWithItsStatus() throws Exception {
+        Path work = Files.createDirectories(HOME.resolve("itests/target/tools-it/rpc-server"));
+        Path socket = work.resolve("rpc.sock");
+        try (JvhostProcess p = JvhostProcess.start(HOME, work.resolve("jvhost.log"), "--no-default-config", "-S",
+                work.toString(), "-r", socket.toString())) {
+            Process client = new ProcessBuilder(HOME.resolve("jvhost").toString(), "rpc", "-s", socket.toString(),
+                    "--server").redirectErrorStream(true).start();
+            try (var in = client.getOutputStream()) {
+                in.write(("""
+                        bdev_malloc_create name="M1" num_blocks=2048 block_size=512
+                        bdev_get_bdevs 'name=M1'
+                        bdev_get_bdevs name=NoSuchBdev
+                        bdev_malloc_delete name="M1"
+                        """).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertTrue("rpc --server did not end with its input", client.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+            String out = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            List<String> statuses = out.lines().filter(l -> l.startsWith("**STATUS=")).toList();
+            org.junit.Assert.assertEquals(out, List.of("**STATUS=0", "**STATUS=0", "**STATUS=1", "**STATUS=0"), statuses);
+            assertTrue(out, out.contains("\"M1\""));
+            assertTrue(out, out.contains("\"num_blocks\": 2048"));
+            assertTrue(out, out.contains("bdev_get_bdevs failed (-19)"));
+            org.junit.Assert.assertEquals(out, 0, client.exitValue());
         }
     }
 }

@@ -113,7 +113,7 @@ public final class StartupRunner implements FrameworkListener {
                 init.awaitStart();
             }
             message = applyConfig();
-            runCommands();
+            runCommands(message);
             ok = true;
         } catch (Exception e) {
             message = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -148,11 +148,13 @@ public final class StartupRunner implements FrameworkListener {
         return "config " + file + " applied";
     }
 
-    private void runCommands() throws Exception {
+    private void runCommands(String configMessage) throws Exception {
         String commands = context.getProperty(COMMANDS);
         if (commands == null || commands.isBlank()) {
             return;
         }
+        // the launcher bounds startup up to here; a command runs as long as its user asked
+        register(StartupStatus.COMMANDS, configMessage + "; running -x commands");
         CommandProcessor p = processor;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (p == null && System.nanoTime() < deadline) {
@@ -218,11 +220,21 @@ public final class StartupRunner implements FrameworkListener {
     private synchronized void publish(boolean ok, String message) {
         outcome = new StartupStatus(ok, message);
         finished.countDown();
+        register(ok ? StartupStatus.READY : StartupStatus.FAILED, message);
+    }
+
+    /** Registers the status service, or updates its properties when it is registered already. */
+    private synchronized void register(String state, String message) {
         Hashtable<String, Object> props = new Hashtable<>();
-        props.put(StartupStatus.STATE, ok ? "ready" : "failed");
+        props.put(StartupStatus.STATE, state);
         props.put(StartupStatus.MESSAGE, message);
         try {
-            status = context.registerService(StartupStatus.class, new StartupStatus(ok, message), props);
+            if (status == null) {
+                status = context.registerService(StartupStatus.class,
+                        new StartupStatus(StartupStatus.READY.equals(state), message), props);
+            } else {
+                status.setProperties(props);
+            }
         } catch (IllegalStateException e) {
             LOG.debug("bundle stopped before startup finished");
         }
