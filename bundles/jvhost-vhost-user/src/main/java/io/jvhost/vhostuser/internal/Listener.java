@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class Listener implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
     private final String controller;
+    /** One for all of this controller's sessions: reconnecting does not buy a hostile front-end more log lines. */
+    private final LogLimit logLimit = new LogLimit();
     private final Path path;
     private final UnixSocket server;
     private final VhostUserDevice device;
@@ -135,15 +137,18 @@ public final class Listener implements Runnable {
             }
             synchronized (this) {
                 if (closing || running.size() >= maxSessions) {
-                    LOG.warn("controller {}: refusing a front-end on {}: {} connected and max_sessions is {}{}",
-                            controller, path, running.size(), maxSessions,
-                            closing ? " (the controller is closing)" : "");
+                    String more = logLimit.admit();
+                    if (more != null) {
+                        LOG.warn("controller {}: refusing a front-end on {}: {} connected and max_sessions is {}{}{}",
+                                controller, path, running.size(), maxSessions,
+                                closing ? " (the controller is closing)" : "", more);
+                    }
                     peer.close();
                     continue;
                 }
                 int number = ++accepted;
                 Session s = new Session(controller, number, peer, device, reactors, cpumask, coalescing, memory,
-                        () -> sessionEnded(number));
+                        logLimit, () -> sessionEnded(number));
                 Thread t = new Thread(s, "vhost-session-" + controller + "-" + number);
                 t.setDaemon(true);
                 running.put(number, new Running(s, t));

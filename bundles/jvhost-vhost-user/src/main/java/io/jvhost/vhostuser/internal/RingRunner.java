@@ -27,11 +27,13 @@ final class RingRunner {
     private final ReactorGroup reactors;
     private final CpuMask cpumask;
     private final Coalescing coalescing;
+    private final LogLimit logLimit;
     private boolean leftRunning;
 
     RingRunner(String controller, int session, VhostUserDevice device, ReactorGroup reactors, CpuMask cpumask,
-            Coalescing coalescing) {
+            Coalescing coalescing, LogLimit logLimit) {
         this.coalescing = coalescing;
+        this.logLimit = logLimit;
         this.controller = controller;
         this.session = session;
         this.device = device;
@@ -53,12 +55,16 @@ final class RingRunner {
                     : new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base & 0xFFFF, eventIdx,
                             v.call);
         } catch (IllegalArgumentException e) {
-            LOG.warn("controller {} session {} queue {}: does not start: {}; it stays stopped until the driver"
-                    + " sets it up again", controller, session, v.index, e.getMessage());
+            String more = logLimit.admit();
+            if (more != null) {
+                LOG.warn("controller {} session {} queue {}: does not start: {}; it stays stopped until the driver"
+                        + " sets it up again{}", controller, session, v.index, e.getMessage(), more);
+            }
             return;
         }
         Reactor reactor = reactors.leastLoaded(cpumask);
-        VringPoller poller = new VringPoller(controller, session, v.index, queue, reactor, v.kick, coalescing);
+        VringPoller poller = new VringPoller(controller, session, v.index, queue, reactor, v.kick, coalescing,
+                logLimit);
         try {
             reactor.call(() -> {
                 poller.open(device);

@@ -36,6 +36,7 @@ final class Session implements Runnable {
 
     private final String controller;
     private final int number;
+    private final LogLimit logLimit;
     private final UnixSocket socket;
     private final VhostUserDevice device;
     private final Runnable onEnd;
@@ -57,13 +58,15 @@ final class Session implements Runnable {
      *        logs of its queues so that an operator can tell a reconnected guest's errors apart
      */
     Session(String controller, int number, UnixSocket socket, VhostUserDevice device, ReactorGroup reactors,
-            CpuMask cpumask, Coalescing coalescing, Supplier<MemoryRegistry> memoryRegistry, Runnable onEnd) {
+            CpuMask cpumask, Coalescing coalescing, Supplier<MemoryRegistry> memoryRegistry, LogLimit logLimit,
+            Runnable onEnd) {
         this.controller = controller;
+        this.logLimit = logLimit;
         this.number = number;
         this.socket = socket;
         this.device = device;
         this.onEnd = onEnd;
-        this.rings = new RingRunner(controller, number, device, reactors, cpumask, coalescing);
+        this.rings = new RingRunner(controller, number, device, reactors, cpumask, coalescing, logLimit);
         this.negotiation = new Negotiation(device);
         this.memory = new MemoryTable(controller, memoryRegistry);
         this.vrings = new VringTable(device.maxQueues(), rings, negotiation, memory);
@@ -81,21 +84,29 @@ final class Session implements Runnable {
             }
         } catch (ProtocolException e) {
             end = "closed the session: " + e.getMessage();
-            LOG.warn("controller {} session {}: {}", controller, number, end);
+            warn(end, null);
         } catch (UncheckedIOException e) {
             end = "closed the session: " + e.getCause().getMessage();
-            LOG.warn("controller {} session {}: {}", controller, number, end);
+            warn(end, null);
         } catch (RuntimeException e) {
             unexpected = e;
             end = "closed the session after an error: " + e;
-            LOG.warn("controller {} session {}: {}", controller, number, end, e);
+            warn(end, e);
         } catch (IOException e) {
             end = "closed the session after an error: " + e;
-            LOG.warn("controller {} session {}: {}", controller, number, end, e);
+            warn(end, e);
         } finally {
             teardown();
             LOG.info("controller {} session {}: {}", controller, number, end);
             onEnd.run();
+        }
+    }
+
+    /** A warning the front-end caused, within the controller's {@link LogLimit}. */
+    private void warn(String what, Throwable cause) {
+        String more = logLimit.admit();
+        if (more != null) {
+            LOG.warn("controller {} session {}: {}{}", controller, number, what, more, cause);
         }
     }
 
@@ -123,7 +134,7 @@ final class Session implements Runnable {
         try {
             dispatch(request, p, fds);
         } catch (RequestFailed e) {
-            LOG.warn("controller {} session {}: {} failed: {}", controller, number, name(request), e.getMessage());
+            warn(name(request) + " failed: " + e.getMessage(), null);
             if (!ack) {
                 throw new ProtocolException(name(request) + " failed: " + e.getMessage());
             }

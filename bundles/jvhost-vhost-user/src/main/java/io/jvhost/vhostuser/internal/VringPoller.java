@@ -34,13 +34,15 @@ final class VringPoller implements Poller, QueueContext {
     private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
     final AtomicLong completed = new AtomicLong();
     private final Coalescing.Queue coalescing;
+    private final LogLimit logLimit;
     private DeviceQueue device;
     private boolean stopRequested;
     private boolean broken;
 
     VringPoller(String controller, int session, int index, DeviceRing queue, Reactor reactor, EventFd kick,
-            Coalescing coalescing) {
+            Coalescing coalescing, LogLimit logLimit) {
         this.coalescing = new Coalescing.Queue(coalescing);
+        this.logLimit = logLimit;
         this.controller = controller;
         this.session = session;
         this.index = index;
@@ -133,8 +135,11 @@ final class VringPoller implements Poller, QueueContext {
 
     private void markBroken(String why) {
         broken = true;
-        LOG.error("controller {} session {} queue {}: {}; the queue stops until the driver resets the device",
-                controller, session, index, why);
+        String more = logLimit.admit();
+        if (more != null) {
+            LOG.error("controller {} session {} queue {}: {}; the queue stops until the driver resets the device{}",
+                    controller, session, index, why, more);
+        }
     }
 
     @Override

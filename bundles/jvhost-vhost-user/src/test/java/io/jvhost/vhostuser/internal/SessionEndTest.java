@@ -29,7 +29,7 @@ class SessionEndTest {
             UnixSocket[] pair = UnixSocket.pair();
             RecordingDevice device = new RecordingDevice();
             Session session = new Session("end", 1, pair[0], device, reactors, CpuMask.of(0), new Coalescing(),
-                    () -> null, () -> { });
+                    () -> null, new LogLimit(), () -> { });
             MemorySegment msg = arena.allocate(HEADER_SIZE);
             msg.set(Layouts.U32, 0, GET_FEATURES);
             msg.set(Layouts.U32, 4, VERSION);

@@ -103,4 +103,29 @@ class SessionLimitTest {
         var e = assertThrows(IllegalArgumentException.class, () -> listen(2));
         assertTrue(e.getMessage().contains("max_sessions 2"), e.getMessage());
     }
+
+    /**
+     * A front-end reconnecting in a loop while the controller is taken gets only {@link LogLimit#BURST}
+     * refusal lines into the log, however many times it tries (simplelogger.properties lets the
+     * Listener's warnings through; slf4j-simple writes to whatever System.err is at the time).
+     */
+    @Test
+    void aFrontEndReconnectingInALoopCannotFloodTheLog() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        try (VhostUserTarget t = listen(1); RawFrontEnd first = new RawFrontEnd(t.socket())) {
+            serve(first);
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < 3 * LogLimit.BURST; i++) {
+                try (RawFrontEnd again = new RawFrontEnd(t.socket())) {
+                    assertRefused(again);
+                }
+            }
+        } finally {
+            System.setErr(err);
+        }
+        long lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("refusing a front-end")).count();
+        assertEquals(LogLimit.BURST, lines, captured.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

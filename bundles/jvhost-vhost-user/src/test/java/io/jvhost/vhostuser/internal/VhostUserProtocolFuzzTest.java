@@ -48,7 +48,7 @@ class VhostUserProtocolFuzzTest {
         UnixSocket[] pair = UnixSocket.pair();
         RecordingDevice device = new RecordingDevice();
         Session session = new Session("fuzz", 1, pair[0], device, REACTORS, CpuMask.of(0), new Coalescing(),
-                () -> null, () -> { });
+                () -> null, new LogLimit(), () -> { });
         List<EventFd> eventFds = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment msg = arena.allocate(HEADER_SIZE + MAX_PAYLOAD + 64, 8);

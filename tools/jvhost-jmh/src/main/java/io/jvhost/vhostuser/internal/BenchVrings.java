@@ -15,7 +15,7 @@ public final class BenchVrings {
 
     /** Queue 0 of session 1 of {@code device} over {@code ring}, polled by {@code reactor}; no kick fd, no coalescing. */
     public static Poller open(String controller, DeviceRing ring, Reactor reactor, VhostUserDevice device) {
-        VringPoller poller = new VringPoller(controller, 1, 0, ring, reactor, null, new Coalescing());
+        VringPoller poller = new VringPoller(controller, 1, 0, ring, reactor, null, new Coalescing(), new LogLimit());
         poller.open(device);
         return poller;
     }
