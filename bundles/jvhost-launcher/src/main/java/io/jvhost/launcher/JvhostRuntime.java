@@ -37,7 +37,11 @@ public final class JvhostRuntime {
         }
     }
 
+    /** The status service's properties, as StartupStatus in the config bundle names them (no class is shared). */
     private static final String STATE = "jvhost.startup.state";
+    private static final String MESSAGE = "jvhost.startup.message";
+    private static final String RUNNING_COMMANDS = "commands";
+    private static final String READY = "ready";
     private static final String STATUS_FILTER = "(" + STATE + "=*)";
     private static final String CONFIG_BUNDLE = "io.jvhost.config";
     private final Framework framework;
@@ -235,10 +239,10 @@ public final class JvhostRuntime {
                     throw new StartupException("startup did not finish within " + timeoutMillis / 1000 + " s");
                 }
                 Object state = ref.getProperty(STATE);
-                String message = String.valueOf(ref.getProperty("jvhost.startup.message"));
-                if ("commands".equals(state)) {
+                String message = String.valueOf(ref.getProperty(MESSAGE));
+                if (RUNNING_COMMANDS.equals(state)) {
                     bounded = false;
-                } else if ("ready".equals(state)) {
+                } else if (READY.equals(state)) {
                     return message;
                 } else if (state != null) {
                     throw new StartupException(message);

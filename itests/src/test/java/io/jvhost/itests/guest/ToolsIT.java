@@ -41,6 +41,14 @@ public class ToolsIT {
         assertTrue("not a PNG: " + png + "\n" + out, image != null && image.getWidth() >= 720);
     }
 
+    /** A config file at {@code file} that creates one 4 MiB bdev ({@code method}: bdev_malloc_create, ...). */
+    private static Path oneBdevConfig(Path file, String method, String name) throws Exception {
+        return Files.writeString(file, """
+                {"subsystems":[{"subsystem":"bdev","config":[
+                  {"method":"%s","params":{"name":"%s","num_blocks":8192,"block_size":512}}]}]}
+                """.formatted(method, name));
+    }
+
     /** {@code png} and its JSON lines deleted, so that only this run's plot can pass. */
     private static Path fresh(Path png) throws Exception {
         Files.createDirectories(png.getParent());
@@ -52,11 +60,7 @@ public class ToolsIT {
     @Test
     public void bdevperfVerifiesAMallocBdevFromTheBenchFeature() throws Exception {
         Path work = Files.createDirectories(HOME.resolve("itests/target/tools-it"));
-        Path config = work.resolve("malloc.json");
-        Files.writeString(config, """
-                {"subsystems":[{"subsystem":"bdev","config":[
-                  {"method":"bdev_malloc_create","params":{"name":"M0","num_blocks":8192,"block_size":512}}]}]}
-                """);
+        Path config = oneBdevConfig(work.resolve("malloc.json"), "bdev_malloc_create", "M0");
         String out = jvhost("bdevperf", "--config", config.toString(), "-S", work.toString(), "-q", "16", "-o", "4096",
                 "-w", "verify", "-t", "1", "--json", "--plot", fresh(work.resolve("plots/bdevperf.png")).toString());
         assertTrue(out, out.contains("\"summary\":\"bdevperf\""));
@@ -73,11 +77,7 @@ public class ToolsIT {
     @Test
     public void aBdevperfRunLongerThanTheStartupLimitIsNotCutOff() throws Exception {
         Path work = Files.createDirectories(HOME.resolve("itests/target/tools-it/long-run"));
-        Path config = work.resolve("null.json");
-        Files.writeString(config, """
-                {"subsystems":[{"subsystem":"bdev","config":[
-                  {"method":"bdev_null_create","params":{"name":"N0","num_blocks":8192,"block_size":512}}]}]}
-                """);
+        Path config = oneBdevConfig(work.resolve("null.json"), "bdev_null_create", "N0");
         String out = Processes.run(List.of(HOME.resolve("jvhost").toString(), "bdevperf", "--config", config.toString(),
                         "-S", work.toString(), "-q", "8", "-o", "4096", "-w", "randread", "-t", "9", "--json"),
                 java.util.Map.of("JVHOST_JAVA_OPTS", "-Djvhost.startup.timeout=4"), 120);

@@ -39,9 +39,10 @@ public final class RpcClient {
         PrintStream err = System.err;
         List<String> words = List.of(args);
         String socket = RpcServer.DEFAULT_SOCKET;
-        if (words.size() > 1 && (words.get(0).equals("-s") || words.get(0).equals("-r"))) {
+        int first = socketWords(words);
+        if (first > 0) {
             socket = words.get(1);
-            words = words.subList(2, words.size());
+            words = words.subList(first, words.size());
         }
         if (words.equals(List.of("--server"))) {
             serve(socket, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out);
@@ -70,10 +71,9 @@ public final class RpcClient {
 
     /** One call from its words ({@code [-s SOCKET] METHOD key=value...}); returns the exit status. */
     static int call(String socket, List<String> words, PrintStream out, PrintStream err) {
-        int i = 0;
-        if (words.size() > 1 && (words.get(0).equals("-s") || words.get(0).equals("-r"))) {
+        int i = socketWords(words);
+        if (i > 0) {
             socket = words.get(1);
-            i = 2;
         }
         if (i >= words.size()) {
             err.println(USAGE);
@@ -115,6 +115,11 @@ public final class RpcClient {
         }
         out.println(Json.writePretty(response instanceof Map<?, ?> m ? m.get("result") : response));
         return 0;
+    }
+
+    /** 2 when {@code words} begin with {@code -s SOCKET} (or SPDK's {@code -r SOCKET}), else 0. */
+    private static int socketWords(List<String> words) {
+        return words.size() > 1 && (words.get(0).equals("-s") || words.get(0).equals("-r")) ? 2 : 0;
     }
 
     /**
