@@ -3,6 +3,8 @@
 # memfd RAM, as vhost-user needs; the serial console goes to stdout.
 # usage: run-guest.sh KERNEL INITRD VCPUS DEVICE [DEVICE ...]
 #   SOCKET[,OPTIONS]          vhost-user-blk disk          scsi:SOCKET[,OPTIONS]  vhost-user-scsi adapter
+#   reconnect:SOCKET[,OPTIONS] a vhost-user-blk disk whose chardev reconnects (reconnect=1) when the
+#                             back-end dies and comes back (crash recovery tests)
 #   nvme:IMAGE[,OPTIONS]      QEMU's emulated NVMe controller on a raw image (OPTIONS for -device nvme)
 #   nvme-sriov:IMAGE[,OPTIONS] the same behind a PCIe root port, with SR-IOV: one virtual function whose
 #                             secondary controller gets 1 I/O queue pair and 1 interrupt when brought online;
@@ -42,13 +44,18 @@ for dev in "$@"; do
              -drive "if=none,id=nv$n,file=$image,format=raw" -device "nvme-ns,drive=nv$n,nsid=1,shared=on") ;;
     *)
       device=vhost-user-blk-pci
+      chardev=
+      if [ "${dev#reconnect:}" != "$dev" ]; then
+        chardev=,reconnect=1
+        dev=${dev#reconnect:}
+      fi
       if [ "${dev#scsi:}" != "$dev" ]; then
         device=vhost-user-scsi-pci
         dev=${dev#scsi:}
       fi
       socket=${dev%%,*}
       opts=${dev#"$socket"}
-      args+=(-chardev "socket,id=c$n,path=$socket" -device "$device,chardev=c$n$opts") ;;
+      args+=(-chardev "socket,id=c$n,path=$socket$chardev" -device "$device,chardev=c$n$opts") ;;
   esac
   n=$((n + 1))
 done

@@ -16,6 +16,8 @@ public final class Memory {
             MAP_HUGETLB = 0x40000, MAP_LOCKED = 0x2000;
     public static final int MADV_DONTNEED = 4, MADV_REMOVE = 9, MADV_DONTDUMP = 16;
     public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4;
+    public static final int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+    public static final int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4;
 
     private static final MethodHandle MMAP = Libc.withErrno("mmap", fn(PTR, PTR, LONG, INT, INT, INT, LONG));
     private static final MethodHandle MUNMAP = Libc.withErrno("munmap", fn(INT, PTR, LONG));
@@ -64,10 +66,30 @@ public final class Memory {
 
     /** Creates an anonymous memory file; the caller owns the descriptor. */
     public static Fd memfd(String name, long size) {
+        return memfd(name, size, 0);
+    }
+
+    /**
+     * Creates an anonymous memory file of {@code size} bytes that can neither shrink nor grow (seals
+     * shrink, grow and seal), for memory shared with another process that must never turn an access
+     * into SIGBUS by truncating it; the caller owns the descriptor.
+     */
+    public static Fd sealedMemfd(String name, long size) {
+        Fd fd = memfd(name, size, MFD_ALLOW_SEALING);
+        try {
+            Posix.fcntl(fd.fd(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+        return fd;
+    }
+
+    private static Fd memfd(String name, long size, int flags) {
         int fd;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Libc.state();
-            fd = (int) Libc.check((int) MEMFD.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC), st,
+            fd = (int) Libc.check((int) MEMFD.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC | flags), st,
                     "memfd_create", name);
         } catch (Throwable t) {
             throw Libc.rethrow(t);

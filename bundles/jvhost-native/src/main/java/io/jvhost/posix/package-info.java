@@ -4,7 +4,7 @@
  * {@link io.jvhost.posix.NativeException} carrying the call and the errno.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.jvhost.posix;
 
 import org.osgi.annotation.bundle.Export;

@@ -39,6 +39,13 @@ public final class SplitQueue implements DeviceRing {
     /** The used index when an interrupt was last decided on (EVENT_IDX compares against it). */
     private int decidedUsedIdx;
     private boolean polling;
+    /** The inflight region's part for this queue (crash recovery), or null when the front-end gave none. */
+    private final SplitInflight inflight;
+    /** Heads a previous process took and did not return, oldest first: served before new ones. */
+    private final int[] resubmit;
+    private int resubmitAt;
+    /** Why the inflight region could not be used and the queue started clean, or null. */
+    private final String inflightRefused;
 
     /**
      * Binds a queue to rings at front-end addresses (as vhost-user gives them).
@@ -47,6 +54,19 @@ public final class SplitQueue implements DeviceRing {
      */
     public SplitQueue(GuestMemory memory, int size, long descUaddr, long availUaddr, long usedUaddr, int lastAvail,
             boolean eventIdx, EventFd call) {
+        this(memory, size, descUaddr, availUaddr, usedUaddr, lastAvail, eventIdx, call, null);
+    }
+
+    /**
+     * Binds a queue that tracks its requests in {@code inflightRegion} (this queue's part of the
+     * vhost-user inflight region; null for none). A region that records requests a previous process
+     * took and did not return sets where the queue goes on: the used index plus those requests, which
+     * are served first, oldest first; {@code lastAvail} is then not used. A region that does not fit
+     * the ring is formatted (or, too small to hold it, not used) and the queue starts at
+     * {@code lastAvail}: {@link #inflightRefused()} says why.
+     */
+    public SplitQueue(GuestMemory memory, int size, long descUaddr, long availUaddr, long usedUaddr, int lastAvail,
+            boolean eventIdx, EventFd call, MemorySegment inflightRegion) {
         if (size < 1 || size > 32768 || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("queue size " + size + " is not a power of two up to 32768");
         }
@@ -68,6 +88,47 @@ public final class SplitQueue implements DeviceRing {
         this.usedIdx = (short) U16_ATOMIC.getAcquire(used, usedOff + 2) & 0xFFFF;
         this.publishedUsedIdx = usedIdx;
         this.decidedUsedIdx = usedIdx;
+        SplitInflight tracker = null;
+        int[] again = new int[0];
+        String refused = null;
+        if (inflightRegion != null) {
+            try {
+                SplitInflight.Recovered r = SplitInflight.recover(inflightRegion, size, usedIdx);
+                int goOnAt = (usedIdx + r.resubmit().length) & 0xFFFF;
+                int availIdx = (short) U16_ATOMIC.getAcquire(avail, availOff + 2) & 0xFFFF;
+                if (((availIdx - goOnAt) & 0xFFFF) > size) {
+                    throw new IllegalArgumentException("the region has " + r.resubmit().length
+                            + " requests in flight past used index " + usedIdx + ", beyond the avail index " + availIdx);
+                }
+                tracker = r.tracker();
+                again = r.resubmit();
+                this.lastAvail = goOnAt;
+                this.availIdxCache = goOnAt;
+            } catch (IllegalArgumentException e) {
+                refused = e.getMessage();
+                // a region too small for the ring cannot even be formatted: the queue runs untracked
+                tracker = inflightRegion.byteSize() < SplitInflight.regionSize(size) ? null
+                        : SplitInflight.fresh(inflightRegion, size, usedIdx);
+            }
+        }
+        this.inflight = tracker;
+        this.resubmit = again;
+        this.inflightRefused = refused;
+    }
+
+    /** Why the inflight region given to the constructor was not used (the queue started clean), or null. */
+    public String inflightRefused() {
+        return inflightRefused;
+    }
+
+    /** The inflight tracker in use, or null (tests set its crash points). */
+    SplitInflight inflight() {
+        return inflight;
+    }
+
+    /** How many requests of a previous process this queue serves again before new ones. */
+    public int resubmitted() {
+        return resubmit.length;
     }
 
     @Override
@@ -89,6 +150,9 @@ public final class SplitQueue implements DeviceRing {
 
     @Override
     public int next(DescriptorChain chain) {
+        if (resubmitAt < resubmit.length) {
+            return readChain(resubmit[resubmitAt++], chain);
+        }
         int n = available();
         if (n == 0) {
             return NONE;
@@ -97,7 +161,13 @@ public final class SplitQueue implements DeviceRing {
             return DescriptorChain.ERR_AVAIL;
         }
         int head = takeHead();
-        return head < 0 ? DescriptorChain.ERR_INDEX : readChain(head, chain);
+        if (head < 0) {
+            return DescriptorChain.ERR_INDEX;
+        }
+        if (inflight != null) {
+            inflight.taken(head);
+        }
+        return readChain(head, chain);
     }
 
     @Override
@@ -172,6 +242,9 @@ public final class SplitQueue implements DeviceRing {
         used.set(U32, e, head);
         used.set(U32, e + 4, writtenBytes);
         usedIdx = (usedIdx + 1) & 0xFFFF;
+        if (inflight != null) {
+            inflight.completing(head);
+        }
     }
 
     /** True when used entries were pushed but not yet published. */
@@ -196,8 +269,14 @@ public final class SplitQueue implements DeviceRing {
     @Override
     public void publishUsedQuietly() {
         if (usedIdx != publishedUsedIdx) {
+            if (inflight != null) {
+                inflight.beforePublish();
+            }
             U16_ATOMIC.setRelease(used, usedOff + 2, (short) usedIdx);
             publishedUsedIdx = usedIdx;
+            if (inflight != null) {
+                inflight.afterPublish(usedIdx);
+            }
         }
     }
 

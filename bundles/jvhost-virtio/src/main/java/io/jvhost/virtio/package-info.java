@@ -4,7 +4,7 @@
  * specification, over guest memory from {@code io.jvhost.memory}.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.jvhost.virtio;
 
 import org.osgi.annotation.bundle.Export;

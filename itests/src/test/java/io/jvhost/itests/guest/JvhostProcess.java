@@ -60,6 +60,12 @@ final class JvhostProcess implements AutoCloseable {
         return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
     }
 
+    /** SIGKILL (a crash: nothing runs after it), then waits until the process is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     /** SIGTERM, then the exit code (jvhost exits 0 on a clean stop). */
     int stop() throws InterruptedException {
         process.destroy();

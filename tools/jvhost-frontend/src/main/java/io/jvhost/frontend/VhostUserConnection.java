@@ -69,6 +69,27 @@ public final class VhostUserConnection implements AutoCloseable {
         return buffer.asSlice(HEADER, size).toArray(ValueLayout.JAVA_BYTE);
     }
 
+    /** A reply's payload and the descriptors that came with it (the caller owns them). */
+    public record Reply(byte[] payload, int[] fds) {
+    }
+
+    /** Sends a message and reads a reply that may carry descriptors (GET_INFLIGHT_FD). */
+    public synchronized Reply callForFds(int request, byte[] payload) throws IOException {
+        send(request, 0, payload);
+        UnixSocket.Received r = socket.receive(buffer, HEADER);
+        if (r.bytes() < HEADER && !socket.receiveFully(buffer.asSlice(r.bytes()), HEADER - r.bytes())) {
+            throw new IOException("back-end closed the connection while a reply to message " + request + " was due");
+        }
+        int size = buffer.get(U32, 8);
+        if (buffer.get(U32, 0) != request || size < 0 || size > MAX_REPLY) {
+            throw new IOException("expected a reply to message " + request + ", got message " + buffer.get(U32, 0));
+        }
+        if (size > 0 && !socket.receiveFully(buffer.asSlice(HEADER), size)) {
+            throw new IOException("back-end closed the connection inside a reply to message " + request);
+        }
+        return new Reply(buffer.asSlice(HEADER, size).toArray(ValueLayout.JAVA_BYTE), r.fds());
+    }
+
     /** Sends a message and reads its reply. */
     public byte[] call(int request, byte[] payload, int... fds) throws IOException {
         synchronized (this) {

@@ -81,6 +81,12 @@ final class MessageChannel {
         send(request, 8);
     }
 
+    /** A reply that passes one descriptor (GET_INFLIGHT_FD); the caller keeps its own copy. */
+    void reply(int request, MemorySegment payload, int fd) {
+        MemorySegment.copy(payload, 0, out, HEADER_SIZE, payload.byteSize());
+        send(request, (int) payload.byteSize(), fd);
+    }
+
     void reply(int request, MemorySegment payload) {
         if (payload.byteSize() > MAX_REPLY) {
             throw new IllegalStateException(name(request) + " reply of " + payload.byteSize() + " bytes (at most "
@@ -90,12 +96,12 @@ final class MessageChannel {
         send(request, (int) payload.byteSize());
     }
 
-    private void send(int request, int size) {
+    private void send(int request, int size, int... fds) {
         out.set(U32, 0, request);
         out.set(U32, 4, VERSION | FLAG_REPLY);
         out.set(U32, 8, size);
         try {
-            socket.send(out, HEADER_SIZE + size);
+            socket.send(out, HEADER_SIZE + size, fds);
         } catch (NativeException e) {
             // the front-end went away (EPIPE, ECONNRESET): the session ends, it is not a fault of ours
             throw new UncheckedIOException(new IOException("reply " + name(request) + " not delivered: "

@@ -9,6 +9,7 @@ import io.jvhost.memory.GuestMemory;
 import io.jvhost.virtio.PackedQueue;
 import io.jvhost.virtio.SplitQueue;
 import io.jvhost.virtio.VirtioFeatures;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,14 +47,14 @@ final class RingRunner {
      * layout the queue cannot bind to (misaligned, outside guest memory, areas overlapping, a base past
      * the ring) leaves that queue stopped, with a log line, as a malformed ring does.
      */
-    void start(Vring v, GuestMemory memory, long features) {
+    void start(Vring v, GuestMemory memory, long features, MemorySegment inflight) {
         DeviceRing queue;
         boolean eventIdx = VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX);
         try {
             queue = VirtioFeatures.has(features, VirtioFeatures.RING_PACKED)
                     ? new PackedQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base, eventIdx, v.call)
                     : new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base & 0xFFFF, eventIdx,
-                            v.call);
+                            v.call, inflight);
         } catch (IllegalArgumentException e) {
             String more = logLimit.admit();
             if (more != null) {
@@ -61,6 +62,9 @@ final class RingRunner {
                         + " sets it up again{}", controller, session, v.index, e.getMessage(), more);
             }
             return;
+        }
+        if (queue instanceof SplitQueue split) {
+            reportInflight(v, split);
         }
         Reactor reactor = reactors.leastLoaded(cpumask);
         VringPoller poller = new VringPoller(controller, session, v.index, queue, reactor, v.kick, coalescing,
@@ -77,6 +81,22 @@ final class RingRunner {
         v.running = poller;
         LOG.info("controller {}: queue {} ({} entries) runs on reactor {} (core {})", controller, v.index, v.num,
                 reactor.index(), reactor.core());
+    }
+
+    /** Says what the inflight region gave this queue: requests served again, or why it was not used. */
+    private void reportInflight(Vring v, SplitQueue split) {
+        if (split.inflightRefused() != null) {
+            String more = logLimit.admit();
+            if (more != null) {
+                LOG.warn("controller {} session {} queue {}: inflight region not used: {}; the queue starts clean at"
+                        + " avail index {}{}", controller, session, v.index, split.inflightRefused(), v.base & 0xFFFF,
+                        more);
+            }
+        } else if (split.resubmitted() > 0) {
+            LOG.info("controller {} session {} queue {}: serves {} requests again that were in flight when the"
+                    + " target stopped, oldest first, before new ones", controller, session, v.index,
+                    split.resubmitted());
+        }
     }
 
     /** Stops a running ring after its in-flight requests finished; records where it stopped. */

@@ -13,6 +13,7 @@ import io.jvhost.reactor.CpuMask;
 import io.jvhost.reactor.ReactorGroup;
 import io.jvhost.vhostuser.VhostUserDevice;
 import io.jvhost.memory.GuestMemory;
+import io.jvhost.virtio.VirtioFeatures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * its state: {@link Negotiation} (features, protocol features, status), {@link MemoryTable} (the
  * guest memory map), {@link VringTable} (virtqueues on reactors), {@link BackendChannel}, the
  * device's config space, and the device for its own messages. Any malformed message ends this
- * session only. Dirty logging (migration) and the inflight region (crash recovery) belong beside
- * these as parts of their own.
+ * session only. The {@link InflightRegion} (crash recovery) is one such part; dirty logging
+ * (migration) belongs beside them as another.
  */
 final class Session implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
@@ -45,6 +46,7 @@ final class Session implements Runnable {
     private final MemoryTable memory;
     private final VringTable vrings;
     private final BackendChannel backend;
+    private final InflightRegion inflight;
     /** Confined to the session thread, so created in {@link #run()}. */
     private Arena arena;
     private MessageChannel channel;
@@ -69,7 +71,8 @@ final class Session implements Runnable {
         this.rings = new RingRunner(controller, number, device, reactors, cpumask, coalescing, logLimit);
         this.negotiation = new Negotiation(device);
         this.memory = new MemoryTable(controller, memoryRegistry);
-        this.vrings = new VringTable(device.maxQueues(), rings, negotiation, memory);
+        this.inflight = new InflightRegion(controller, VringTable.capacity(device.maxQueues()), logLimit);
+        this.vrings = new VringTable(device.maxQueues(), rings, negotiation, memory, inflight);
         this.backend = new BackendChannel(controller);
     }
 
@@ -183,6 +186,11 @@ final class Session implements Runnable {
                 }
                 backend.adopt(fds.remove(0).release());
             }
+            case GET_INFLIGHT_FD -> getInflight(request, p);
+            case SET_INFLIGHT_FD -> {
+                vrings.requireAllStopped(request);
+                inflight.set(p, fds);
+            }
             case GET_CONFIG -> getConfig(request, p);
             case SET_CONFIG -> setConfig(request, p);
             case SET_STATUS -> {
@@ -191,6 +199,21 @@ final class Session implements Runnable {
             }
             case GET_STATUS -> replyU64(request, p, negotiation.status());
             default -> deviceMessage(request, p, fds);
+        }
+    }
+
+    /** GET_INFLIGHT_FD: a new region (rings stopped), answered with its memfd. */
+    private void getInflight(int request, MemorySegment p) throws ProtocolException, RequestFailed {
+        vrings.requireAllStopped(request);
+        InflightRegion.Answer a = inflight.create(p, negotiation.has(VirtioFeatures.RING_PACKED));
+        if (a.fd() == null) {
+            channel.reply(request, a.payload());
+            return;
+        }
+        try {
+            channel.reply(request, a.payload(), a.fd().fd());
+        } finally {
+            a.fd().close();
         }
     }
 
@@ -272,6 +295,7 @@ final class Session implements Runnable {
         GuestMemory last = memory.swap(GuestMemory.empty());
         if (!rings.leftRunning()) {
             last.close();
+            inflight.release();
         }
         backend.close();
         socket.close();

@@ -27,15 +27,23 @@ final class VringTable {
     private final RingRunner rings;
     private final Negotiation negotiation;
     private final MemoryTable memory;
+    private final InflightRegion inflight;
 
-    VringTable(int deviceQueues, RingRunner rings, Negotiation negotiation, MemoryTable memory) {
-        this.vrings = new Vring[Math.min(MAX_VRINGS, Math.max(1, deviceQueues))];
+    VringTable(int deviceQueues, RingRunner rings, Negotiation negotiation, MemoryTable memory,
+            InflightRegion inflight) {
+        this.inflight = inflight;
+        this.vrings = new Vring[capacity(deviceQueues)];
         for (int i = 0; i < vrings.length; i++) {
             vrings[i] = new Vring(i);
         }
         this.rings = rings;
         this.negotiation = negotiation;
         this.memory = memory;
+    }
+
+    /** How many queues a session of a device with {@code deviceQueues} tracks. */
+    static int capacity(int deviceQueues) {
+        return Math.min(MAX_VRINGS, Math.max(1, deviceQueues));
     }
 
     int count() {
@@ -234,6 +242,13 @@ final class VringTable {
                 : RingAreas.split(num, desc, avail, used);
     }
 
+    /** The inflight region is set up before rings start and cannot change under a running one. */
+    void requireAllStopped(int request) throws RequestFailed {
+        for (Vring v : vrings) {
+            requireStopped(v, request);
+        }
+    }
+
     private static void requireStopped(Vring v, int request) throws RequestFailed {
         if (v.running != null) {
             throw new RequestFailed(name(request) + " on queue " + v.index + " while it runs");
@@ -245,7 +260,7 @@ final class VringTable {
         boolean enabled = v.enabled || negotiation.ringsStartEnabled();
         if (v.running == null && v.addressed && v.started() && enabled && v.num != 0
                 && memory.current().regionCount() != 0 && negotiation.featuresSet()) {
-            rings.start(v, memory.current(), negotiation.features());
+            rings.start(v, memory.current(), negotiation.features(), inflight.forQueue(v.index, v.num));
         }
     }
 }
