@@ -1,6 +1,5 @@
 package io.jvhost.vhostuser.internal;
 
-import static io.jvhost.virtio.Layouts.U32;
 import static io.jvhost.virtio.Layouts.U64;
 
 import static io.jvhost.vhostuser.internal.Payloads.expect;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -28,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * One front-end connection: reads messages on its own thread and routes each to the part that owns
  * its state: {@link Negotiation} (features, protocol features, status), {@link MemoryTable} (the
  * guest memory map), {@link VringTable} (virtqueues on reactors), {@link BackendChannel}, the
- * device's config space, and the device for its own messages. Any malformed message ends this
+ * {@link ConfigSpace}, and the device for its own messages. Any malformed message ends this
  * session only. The {@link InflightRegion} (crash recovery) is one such part; dirty logging
  * (migration) belongs beside them as another.
  */
@@ -47,6 +45,7 @@ final class Session implements Runnable {
     private final VringTable vrings;
     private final BackendChannel backend;
     private final InflightRegion inflight;
+    private final ConfigSpace config;
     /** Confined to the session thread, so created in {@link #run()}. */
     private Arena arena;
     private MessageChannel channel;
@@ -74,6 +73,7 @@ final class Session implements Runnable {
         this.inflight = new InflightRegion(controller, VringTable.capacity(device.maxQueues()), logLimit);
         this.vrings = new VringTable(device.maxQueues(), rings, negotiation, memory, inflight);
         this.backend = new BackendChannel(controller);
+        this.config = new ConfigSpace(device);
     }
 
     @Override
@@ -191,8 +191,8 @@ final class Session implements Runnable {
                 vrings.requireAllStopped(request);
                 inflight.set(p, fds);
             }
-            case GET_CONFIG -> getConfig(request, p);
-            case SET_CONFIG -> setConfig(request, p);
+            case GET_CONFIG -> channel.reply(request, config.read(request, p));
+            case SET_CONFIG -> config.write(request, p);
             case SET_STATUS -> {
                 expect(request, p, 8);
                 negotiation.setStatus(p.get(U64, 0));
@@ -250,41 +250,6 @@ final class Session implements Runnable {
             old.close();
         }
         vrings.restart(restart);
-    }
-
-    private int configHeader(int request, MemorySegment p) throws ProtocolException {
-        if (p.byteSize() < 12) {
-            throw new ProtocolException(name(request) + " shorter than its header");
-        }
-        int offset = p.get(U32, 0);
-        int size = p.get(U32, 4);
-        if (offset < 0 || size < 0 || size > MAX_CONFIG_SIZE || offset > MAX_CONFIG_SIZE - size
-                || p.byteSize() != 12L + size) {
-            throw new ProtocolException(name(request) + " for " + Integer.toUnsignedString(size) + " bytes at offset "
-                    + Integer.toUnsignedString(offset) + " in a " + p.byteSize() + "-byte payload");
-        }
-        return offset;
-    }
-
-    private void getConfig(int request, MemorySegment p) throws ProtocolException {
-        int offset = configHeader(request, p);
-        int size = p.get(U32, 4);
-        byte[] data = new byte[size];
-        device.readConfig(offset, data);
-        MemorySegment reply = MemorySegment.ofArray(new byte[12 + size]);
-        MemorySegment.copy(p, 0, reply, 0, 12);
-        MemorySegment.copy(data, 0, reply, ValueLayout.JAVA_BYTE, 12, size);
-        channel.reply(request, reply);
-    }
-
-    private void setConfig(int request, MemorySegment p) throws ProtocolException, RequestFailed {
-        int offset = configHeader(request, p);
-        byte[] data = p.asSlice(12, p.get(U32, 4)).toArray(ValueLayout.JAVA_BYTE);
-        try {
-            device.writeConfig(offset, data);
-        } catch (IllegalArgumentException e) {
-            throw new RequestFailed("SET_CONFIG: " + e.getMessage());
-        }
     }
 
     private void teardown() {

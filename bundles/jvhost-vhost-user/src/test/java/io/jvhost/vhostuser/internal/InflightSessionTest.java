@@ -11,10 +11,6 @@ import io.jvhost.frontend.VhostUserConnection;
 import io.jvhost.posix.Fd;
 import io.jvhost.posix.Memory;
 import io.jvhost.posix.Posix;
-import io.jvhost.reactor.CpuMask;
-import io.jvhost.reactor.Reactors;
-import io.jvhost.vhostuser.SocketOptions;
-import io.jvhost.vhostuser.VhostUserTarget;
 import io.jvhost.virtio.Layouts;
 import io.jvhost.virtio.SplitInflight;
 import java.io.IOException;
@@ -36,23 +32,20 @@ class InflightSessionTest {
     private static final int QUEUE = 16;
     @TempDir
     Path dir;
-    private Reactors.ClosableReactorGroup reactors;
+    private TestTarget t;
     private RecordingDevice device;
-    private VhostUserTarget target;
     private Path socket;
 
     @BeforeEach
     void setUp() {
-        reactors = Reactors.start("inflight", CpuMask.of(0), "interrupt");
-        device = new RecordingDevice();
-        socket = dir.resolve("ctrl");
-        target = VhostUserTarget.listen("ctrl", socket, SocketOptions.DEFAULT, device, reactors, null);
+        t = new TestTarget("inflight", dir);
+        device = t.device;
+        socket = t.socket;
     }
 
     @AfterEach
     void tearDown() {
-        target.close();
-        reactors.close();
+        t.close();
     }
 
     private static byte[] inflightPayload(long size, int queues, int queueSize) {
