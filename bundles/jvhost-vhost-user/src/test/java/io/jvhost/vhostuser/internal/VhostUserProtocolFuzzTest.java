@@ -32,14 +32,18 @@ class VhostUserProtocolFuzzTest {
         SET_LOG_BASE, SET_LOG_FD, SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE, SET_VRING_KICK,
         SET_VRING_CALL, SET_VRING_ERR, GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, GET_QUEUE_NUM,
         SET_VRING_ENABLE, SET_BACKEND_REQ_FD, GET_CONFIG, SET_CONFIG, RESET_DEVICE, GET_MAX_MEM_SLOTS, ADD_MEM_REG,
-        REM_MEM_REG, SET_STATUS, GET_STATUS};
+        REM_MEM_REG, SET_STATUS, GET_STATUS, GET_INFLIGHT_FD, SET_INFLIGHT_FD};
     private static final Reactors.ClosableReactorGroup REACTORS = Reactors.start("fuzz", CpuMask.of(0), "interrupt");
     private static final GuestRam RAM = new GuestRam(1 << 20);
+    /** A sealed memfd the size of a two-queue inflight region for 256-entry rings, as SET_INFLIGHT_FD expects. */
+    private static final io.jvhost.posix.Fd REGION = io.jvhost.posix.Memory.sealedMemfd("fuzz-inflight",
+            2 * io.jvhost.virtio.SplitInflight.regionSize(256));
 
     @AfterAll
     static void close() {
         REACTORS.close();
         RAM.close();
+        REGION.close();
     }
 
     @FuzzTest(maxDuration = "30s")
@@ -81,9 +85,10 @@ class VhostUserProtocolFuzzTest {
         int request = data.consumeBoolean() ? REQUESTS[data.consumeInt(0, REQUESTS.length - 1)] : data.consumeInt();
         int flags = data.consumeInt(0, 7) == 0 ? data.consumeInt() : VERSION | (data.consumeBoolean() ? FLAG_NEED_REPLY : 0);
         MemorySegment p = msg.asSlice(HEADER_SIZE);
-        int size = switch (data.consumeInt(0, 3)) {
+        int size = switch (data.consumeInt(0, 4)) {
             case 0 -> table(data, p, request);
             case 1 -> ring(data, p);
+            case 2 -> inflight(data, p);
             default -> {
                 byte[] raw = data.consumeBytes(data.consumeInt(0, 300));
                 MemorySegment.copy(MemorySegment.ofArray(raw), 0, p, 0, raw.length);
@@ -116,6 +121,17 @@ class VhostUserProtocolFuzzTest {
         return (int) at;
     }
 
+    /** A GET/SET_INFLIGHT_FD payload, mostly the region {@link #REGION} describes. */
+    private static int inflight(FuzzedDataProvider data, MemorySegment p) {
+        boolean exact = data.consumeBoolean();
+        p.set(Layouts.U64, 0, exact ? 2 * io.jvhost.virtio.SplitInflight.regionSize(256) : data.consumeLong());
+        p.set(Layouts.U64, 8, exact ? 0 : data.consumeLong());
+        p.set(Layouts.U16, 16, (short) (exact ? 2 : data.consumeInt()));
+        p.set(Layouts.U16, 18, (short) (exact ? 256 : data.consumeInt()));
+        p.set(Layouts.U32, 20, 0);
+        return data.consumeInt(0, 7) == 0 ? data.consumeInt(0, 30) : 24;
+    }
+
     /** A vring state or address for queue 0 or 1, with addresses inside the RAM when the fuzzer likes. */
     private static int ring(FuzzedDataProvider data, MemorySegment p) {
         MemoryRegion r = RAM.region();
@@ -129,11 +145,14 @@ class VhostUserProtocolFuzzTest {
         return data.consumeBoolean() ? 8 : 40;
     }
 
-    /** Up to two descriptors: the RAM's memfd or a new eventfd. */
+    /** Up to two descriptors: the RAM's memfd, a sealed inflight-sized memfd or a new eventfd. */
     private static int[] fds(FuzzedDataProvider data, List<EventFd> eventFds) {
         int[] fds = new int[data.consumeInt(0, 2)];
         for (int i = 0; i < fds.length; i++) {
-            if (data.consumeBoolean()) {
+            int kind = data.consumeInt(0, 2);
+            if (kind == 2) {
+                fds[i] = REGION.fd();
+            } else if (kind == 1) {
                 fds[i] = RAM.fd().fd();
             } else {
                 EventFd e = EventFd.create();
