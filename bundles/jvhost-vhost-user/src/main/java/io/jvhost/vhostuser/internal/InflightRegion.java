@@ -104,12 +104,8 @@ final class InflightRegion {
             }
             adopt(Memory.mmap(size, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, fd, offset), nq, qs);
         } catch (RequestFailed | NativeException e) {
-            String more = logLimit.admit();
-            if (more != null) {
-                LOG.warn("controller {}: inflight region refused:"
-                        + " {}; its queues start clean, and requests in flight before a restart are those QEMU"
-                        + " replays{}", controller, e.getMessage(), more);
-            }
+            logLimit.warn(LOG, "controller {}: inflight region refused: {}; its queues start clean, and requests in"
+                    + " flight before a restart are those QEMU replays{}", controller, e.getMessage());
         }
     }
 
@@ -122,19 +118,11 @@ final class InflightRegion {
             return null;
         }
         if (size != queueSize) {
-            String more = logLimit.admit();
-            if (more != null) {
-                LOG.warn("controller {} queue {}: the inflight"
-                        + " region is for rings of {} entries, this one has {}; it runs without one{}", controller,
-                        index, queueSize, size, more);
-            }
+            logLimit.warn(LOG, "controller {} queue {}: the inflight region is for rings of {} entries, this one has"
+                    + " {}; it runs without one{}", controller, index, queueSize, size);
             return null;
         }
         return queue(index);
-    }
-
-    boolean present() {
-        return mapping != null;
     }
 
     /** Unmaps the region (call once no ring uses it); the front-end keeps its own copy. */

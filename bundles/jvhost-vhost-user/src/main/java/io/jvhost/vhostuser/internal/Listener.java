@@ -137,12 +137,9 @@ public final class Listener implements Runnable {
             }
             synchronized (this) {
                 if (closing || running.size() >= maxSessions) {
-                    String more = logLimit.admit();
-                    if (more != null) {
-                        LOG.warn("controller {}: refusing a front-end on {}: {} connected and max_sessions is {}{}{}",
-                                controller, path, running.size(), maxSessions,
-                                closing ? " (the controller is closing)" : "", more);
-                    }
+                    logLimit.warn(LOG, "controller {}: refusing a front-end on {}: {} connected and max_sessions is"
+                            + " {}{}{}", controller, path, running.size(), maxSessions,
+                            closing ? " (the controller is closing)" : "");
                     peer.close();
                     continue;
                 }

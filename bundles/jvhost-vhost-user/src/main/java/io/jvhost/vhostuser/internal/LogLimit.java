@@ -1,7 +1,9 @@
 package io.jvhost.vhostuser.internal;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
 
 /**
  * How many lines one controller's front-ends and guests may put in the log: {@value #BURST} per
@@ -52,5 +54,41 @@ final class LogLimit {
                 + " at most " + BURST + " per " + WINDOW_SECONDS + " s)";
         leftOut = 0;
         return note;
+    }
+
+    /**
+     * Logs a warning within the limit: {@code format}'s last {@code {}} gets {@link #admit()}'s note,
+     * so it ends with the count of lines left out before it.
+     */
+    void warn(Logger log, String format, Object... args) {
+        String more = admit();
+        if (more != null) {
+            log.warn(format, withNote(args, more, null));
+        }
+    }
+
+    /** {@link #warn(Logger, String, Object...)} with the exception that caused the line (its stack trace follows). */
+    void warn(Logger log, Throwable cause, String format, Object... args) {
+        String more = admit();
+        if (more != null) {
+            log.warn(format, withNote(args, more, cause));
+        }
+    }
+
+    /** As {@link #warn(Logger, String, Object...)}, at error level. */
+    void error(Logger log, String format, Object... args) {
+        String more = admit();
+        if (more != null) {
+            log.error(format, withNote(args, more, null));
+        }
+    }
+
+    private static Object[] withNote(Object[] args, String note, Throwable cause) {
+        Object[] out = Arrays.copyOf(args, args.length + (cause == null ? 1 : 2));
+        out[args.length] = note;
+        if (cause != null) {
+            out[args.length + 1] = cause; // SLF4J: a trailing Throwable past the placeholders is the cause
+        }
+        return out;
     }
 }

@@ -81,19 +81,14 @@ final class MessageChannel {
         send(request, 8);
     }
 
-    /** A reply that passes one descriptor (GET_INFLIGHT_FD); the caller keeps its own copy. */
-    void reply(int request, MemorySegment payload, int fd) {
-        MemorySegment.copy(payload, 0, out, HEADER_SIZE, payload.byteSize());
-        send(request, (int) payload.byteSize(), fd);
-    }
-
-    void reply(int request, MemorySegment payload) {
+    /** A reply, with descriptors to pass (GET_INFLIGHT_FD's memfd); the caller keeps its own copies. */
+    void reply(int request, MemorySegment payload, int... fds) {
         if (payload.byteSize() > MAX_REPLY) {
             throw new IllegalStateException(name(request) + " reply of " + payload.byteSize() + " bytes (at most "
                     + MAX_REPLY + ")");
         }
         MemorySegment.copy(payload, 0, out, HEADER_SIZE, payload.byteSize());
-        send(request, (int) payload.byteSize());
+        send(request, (int) payload.byteSize(), fds);
     }
 
     private void send(int request, int size, int... fds) {

@@ -56,11 +56,8 @@ final class RingRunner {
                     : new SplitQueue(memory, v.num, v.descAddr, v.availAddr, v.usedAddr, v.base & 0xFFFF, eventIdx,
                             v.call, inflight);
         } catch (IllegalArgumentException e) {
-            String more = logLimit.admit();
-            if (more != null) {
-                LOG.warn("controller {} session {} queue {}: does not start: {}; it stays stopped until the driver"
-                        + " sets it up again{}", controller, session, v.index, e.getMessage(), more);
-            }
+            logLimit.warn(LOG, "controller {} session {} queue {}: does not start: {}; it stays stopped until the"
+                    + " driver sets it up again{}", controller, session, v.index, e.getMessage());
             return;
         }
         if (queue instanceof SplitQueue split) {
@@ -86,12 +83,9 @@ final class RingRunner {
     /** Says what the inflight region gave this queue: requests served again, or why it was not used. */
     private void reportInflight(Vring v, SplitQueue split) {
         if (split.inflightRefused() != null) {
-            String more = logLimit.admit();
-            if (more != null) {
-                LOG.warn("controller {} session {} queue {}: inflight region not used: {}; the queue starts clean at"
-                        + " avail index {}{}", controller, session, v.index, split.inflightRefused(), v.base & 0xFFFF,
-                        more);
-            }
+            logLimit.warn(LOG, "controller {} session {} queue {}: inflight region not used: {}; the queue starts"
+                    + " clean at avail index {}{}", controller, session, v.index, split.inflightRefused(),
+                    v.base & 0xFFFF);
         } else if (split.resubmitted() > 0) {
             LOG.info("controller {} session {} queue {}: serves {} requests again that were in flight when the"
                     + " target stopped, oldest first, before new ones", controller, session, v.index,

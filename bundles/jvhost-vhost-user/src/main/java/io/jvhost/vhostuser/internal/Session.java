@@ -107,9 +107,10 @@ final class Session implements Runnable {
 
     /** A warning the front-end caused, within the controller's {@link LogLimit}. */
     private void warn(String what, Throwable cause) {
-        String more = logLimit.admit();
-        if (more != null) {
-            LOG.warn("controller {} session {}: {}{}", controller, number, what, more, cause);
+        if (cause == null) {
+            logLimit.warn(LOG, "controller {} session {}: {}{}", controller, number, what);
+        } else {
+            logLimit.warn(LOG, cause, "controller {} session {}: {}{}", controller, number, what);
         }
     }
 

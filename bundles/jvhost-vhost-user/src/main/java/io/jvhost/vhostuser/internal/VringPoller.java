@@ -135,11 +135,8 @@ final class VringPoller implements Poller, QueueContext {
 
     private void markBroken(String why) {
         broken = true;
-        String more = logLimit.admit();
-        if (more != null) {
-            LOG.error("controller {} session {} queue {}: {}; the queue stops until the driver resets the device{}",
-                    controller, session, index, why, more);
-        }
+        logLimit.error(LOG, "controller {} session {} queue {}: {}; the queue stops until the driver resets the"
+                + " device{}", controller, session, index, why);
     }
 
     @Override
