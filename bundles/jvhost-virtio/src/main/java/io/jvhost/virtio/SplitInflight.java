@@ -66,14 +66,42 @@ public final class SplitInflight {
     }
 
     /**
-     * Reads the region a front-end handed back after a restart, for a ring of {@code queueSize}
-     * entries whose used index in guest memory is {@code ringUsedIdx}, and repairs the last batch (a
-     * crash after its used index was published but before its flags were cleared).
-     *
-     * @throws IllegalArgumentException saying what does not fit (size, version, desc_num, flags, a
-     *         batch that cannot be walked): the caller then starts the queue clean
+     * Where a queue starting over {@code region} goes on: the tracker to use (null: none), the heads
+     * a previous process took and did not return, oldest first, the next avail index, and why the
+     * region was refused (null when it was used).
      */
-    public static Recovered recover(MemorySegment region, int queueSize, int ringUsedIdx) {
+    public record Start(SplitInflight tracker, int[] resubmit, int lastAvail, String refused) {
+    }
+
+    /**
+     * Reads the region for a ring of {@code queueSize} entries whose indices in guest memory are
+     * {@code ringUsedIdx} and {@code ringAvailIdx}. A region a front-end handed back after a restart
+     * gives the requests to serve again and the avail index after them (used index plus those); its
+     * last batch is repaired first (a crash after the batch's used index was published but before its
+     * flags were cleared). A region that does not fit (size, version, desc_num, flags, a batch that
+     * cannot be walked, more in flight than the avail ring holds) is formatted, or, too small even
+     * for that, not used, and the queue goes on at {@code lastAvail} (SET_VRING_BASE's index).
+     */
+    public static Start start(MemorySegment region, int queueSize, int ringUsedIdx, int ringAvailIdx, int lastAvail) {
+        ringUsedIdx &= 0xFFFF;
+        try {
+            SplitInflight t = read(region, queueSize, ringUsedIdx);
+            int[] resubmit = t.markedHeadsOldestFirst();
+            t.counter = resubmit.length == 0 ? 0 : t.counter(resubmit[resubmit.length - 1]) + 1;
+            int goOnAt = (ringUsedIdx + resubmit.length) & 0xFFFF;
+            if (((ringAvailIdx - goOnAt) & 0xFFFF) > queueSize) {
+                throw new IllegalArgumentException("the region has " + resubmit.length + " requests in flight past used"
+                        + " index " + ringUsedIdx + ", beyond the avail index " + (ringAvailIdx & 0xFFFF));
+            }
+            return new Start(t, resubmit, goOnAt, null);
+        } catch (IllegalArgumentException e) {
+            SplitInflight fresh = region.byteSize() < regionSize(queueSize) ? null : fresh(region, queueSize, ringUsedIdx);
+            return new Start(fresh, new int[0], lastAvail & 0xFFFF, e.getMessage());
+        }
+    }
+
+    /** Checks the region against the ring and repairs its last batch; throws saying what does not fit. */
+    private static SplitInflight read(MemorySegment region, int queueSize, int ringUsedIdx) {
         if (region.byteSize() < regionSize(queueSize)) {
             throw new IllegalArgumentException("the inflight region has " + region.byteSize() + " bytes for the queue, "
                     + regionSize(queueSize) + " needed for " + queueSize + " entries");
@@ -85,58 +113,48 @@ public final class SplitInflight {
                     + " descriptors; the ring has " + queueSize + " (version " + VERSION + " expected)");
         }
         SplitInflight t = new SplitInflight(region, queueSize);
-        int[] heads = new int[queueSize];
-        int inflight = 0;
         for (int i = 0; i < queueSize; i++) {
             int flag = region.get(ValueLayout.JAVA_BYTE, entry(i)) & 0xFF;
             if (flag > 1) {
                 throw new IllegalArgumentException("inflight flag " + flag + " at descriptor " + i);
             }
-            if (flag == 1) {
-                heads[inflight++] = i;
-            }
         }
         int usedIdx = region.get(U16, USED_IDX_AT) & 0xFFFF;
-        ringUsedIdx &= 0xFFFF;
         if (usedIdx != ringUsedIdx) {
             int batch = (ringUsedIdx - usedIdx) & 0xFFFF;
-            if (inflight == 0) {
-                // nothing in flight: a ring set up again after a clean stop; only the index is stale
-                t.publishedUsedIdx(ringUsedIdx);
-            } else if (batch > queueSize) {
-                throw new IllegalArgumentException("the used ring is " + batch + " entries past the region's used_idx "
-                        + usedIdx + ", more than the ring's " + queueSize);
-            } else {
+            if (t.inflightCount() != 0) {
+                // nothing in flight means a ring set up again after a clean stop: only the index is stale
+                if (batch > queueSize) {
+                    throw new IllegalArgumentException("the used ring is " + batch + " entries past the region's"
+                            + " used_idx " + usedIdx + ", more than the ring's " + queueSize);
+                }
                 // the batch published last; a crash may have cleared some of its flags already
                 t.clearLastBatch(batch);
-                t.publishedUsedIdx(ringUsedIdx);
-                inflight = 0;
-                for (int i = 0; i < queueSize; i++) {
-                    if (region.get(ValueLayout.JAVA_BYTE, entry(i)) == 1) {
-                        heads[inflight++] = i;
-                    }
-                }
             }
+            t.publishedUsedIdx(ringUsedIdx);
         }
-        Integer[] order = new Integer[inflight];
-        for (int i = 0; i < inflight; i++) {
-            order[i] = heads[i];
-        }
-        Arrays.sort(order, (a, b) -> Long.compareUnsigned(t.counter(a), t.counter(b)));
-        int[] resubmit = new int[inflight];
-        for (int i = 0; i < inflight; i++) {
-            resubmit[i] = order[i];
-        }
-        t.counter = inflight == 0 ? 0 : t.counter(resubmit[inflight - 1]) + 1;
-        return new Recovered(t, resubmit);
+        return t;
     }
 
-    /** A region read back after a restart: the tracker to go on with, and the heads to resubmit, oldest first. */
-    public record Recovered(SplitInflight tracker, int[] resubmit) {
+    /** The heads marked in flight, in the (unsigned) order of their counters. */
+    private int[] markedHeadsOldestFirst() {
+        Integer[] order = new Integer[inflightCount()];
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            if (region.get(ValueLayout.JAVA_BYTE, entry(i)) == 1) {
+                order[n++] = i;
+            }
+        }
+        Arrays.sort(order, (a, b) -> Long.compareUnsigned(counter(a), counter(b)));
+        int[] heads = new int[n];
+        for (int i = 0; i < n; i++) {
+            heads[i] = order[i];
+        }
+        return heads;
     }
 
     /** The region for a ring just set up with nothing in flight (it is formatted first). */
-    public static SplitInflight fresh(MemorySegment region, int queueSize, int ringUsedIdx) {
+    private static SplitInflight fresh(MemorySegment region, int queueSize, int ringUsedIdx) {
         format(region, queueSize);
         SplitInflight t = new SplitInflight(region, queueSize);
         t.publishedUsedIdx(ringUsedIdx & 0xFFFF);

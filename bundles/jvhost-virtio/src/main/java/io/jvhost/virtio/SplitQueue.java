@@ -4,7 +4,6 @@ import io.jvhost.memory.GuestMemory;
 import static io.jvhost.virtio.Layouts.U16;
 import static io.jvhost.virtio.Layouts.U16_ATOMIC;
 import static io.jvhost.virtio.Layouts.U32;
-import static io.jvhost.virtio.Layouts.U64;
 
 import io.jvhost.posix.EventFd;
 import java.lang.foreign.MemorySegment;
@@ -14,20 +13,18 @@ import java.lang.invoke.VarHandle;
  * The device side of a split virtqueue in guest memory. One reactor thread uses it. The available
  * index is read with acquire ordering before entries are read; used entries are written plainly and
  * published with one release store of the used index per batch, then a full fence before the
- * driver's used_event (or flags) is read to decide on an interrupt, so no interrupt is lost.
+ * driver's used_event (or flags) is read to decide on an interrupt, so no interrupt is lost. Chains
+ * are walked by {@link SplitChains}; with an inflight region, {@link SplitInflight} records what is
+ * taken and returned (crash recovery).
  */
 public final class SplitQueue implements DeviceRing {
-    private static final int DESC_SIZE = 16;
-    private static final int F_NEXT = 1, F_WRITE = 2, F_INDIRECT = 4;
     private static final int USED_F_NO_NOTIFY = 1, AVAIL_F_NO_INTERRUPT = 1;
 
-    private final GuestMemory memory;
     private final int size;
     private final int mask;
     private final boolean eventIdx;
     private EventFd call;
-    private final MemorySegment desc;
-    private final long descOff;
+    private final SplitChains chains;
     private final MemorySegment avail;
     private final long availOff;
     private final MemorySegment used;
@@ -70,15 +67,13 @@ public final class SplitQueue implements DeviceRing {
         if (size < 1 || size > 32768 || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("queue size " + size + " is not a power of two up to 32768");
         }
-        this.memory = memory;
         this.size = size;
         this.mask = size - 1;
         this.eventIdx = eventIdx;
         this.call = call;
         long[] areas = RingAreas.split(size, descUaddr, availUaddr, usedUaddr).translate(memory);
         long d = areas[0], a = areas[1], u = areas[2];
-        desc = memory.segment(d);
-        descOff = GuestMemory.offset(d);
+        chains = new SplitChains(memory, memory.segment(d), GuestMemory.offset(d), size);
         avail = memory.segment(a);
         availOff = GuestMemory.offset(a);
         used = memory.segment(u);
@@ -88,32 +83,19 @@ public final class SplitQueue implements DeviceRing {
         this.usedIdx = (short) U16_ATOMIC.getAcquire(used, usedOff + 2) & 0xFFFF;
         this.publishedUsedIdx = usedIdx;
         this.decidedUsedIdx = usedIdx;
-        SplitInflight tracker = null;
-        int[] again = new int[0];
-        String refused = null;
-        if (inflightRegion != null) {
-            try {
-                SplitInflight.Recovered r = SplitInflight.recover(inflightRegion, size, usedIdx);
-                int goOnAt = (usedIdx + r.resubmit().length) & 0xFFFF;
-                int availIdx = (short) U16_ATOMIC.getAcquire(avail, availOff + 2) & 0xFFFF;
-                if (((availIdx - goOnAt) & 0xFFFF) > size) {
-                    throw new IllegalArgumentException("the region has " + r.resubmit().length
-                            + " requests in flight past used index " + usedIdx + ", beyond the avail index " + availIdx);
-                }
-                tracker = r.tracker();
-                again = r.resubmit();
-                this.lastAvail = goOnAt;
-                this.availIdxCache = goOnAt;
-            } catch (IllegalArgumentException e) {
-                refused = e.getMessage();
-                // a region too small for the ring cannot even be formatted: the queue runs untracked
-                tracker = inflightRegion.byteSize() < SplitInflight.regionSize(size) ? null
-                        : SplitInflight.fresh(inflightRegion, size, usedIdx);
-            }
+        if (inflightRegion == null) {
+            this.inflight = null;
+            this.resubmit = new int[0];
+            this.inflightRefused = null;
+            return;
         }
-        this.inflight = tracker;
-        this.resubmit = again;
-        this.inflightRefused = refused;
+        int availIdx = (short) U16_ATOMIC.getAcquire(avail, availOff + 2) & 0xFFFF;
+        SplitInflight.Start start = SplitInflight.start(inflightRegion, size, usedIdx, availIdx, lastAvail);
+        this.inflight = start.tracker();
+        this.resubmit = start.resubmit();
+        this.inflightRefused = start.refused();
+        this.lastAvail = start.lastAvail();
+        this.availIdxCache = start.lastAvail();
     }
 
     /** Why the inflight region given to the constructor was not used (the queue started clean), or null. */
@@ -151,7 +133,7 @@ public final class SplitQueue implements DeviceRing {
     @Override
     public int next(DescriptorChain chain) {
         if (resubmitAt < resubmit.length) {
-            return readChain(resubmit[resubmitAt++], chain);
+            return chains.read(resubmit[resubmitAt++], chain);
         }
         int n = available();
         if (n == 0) {
@@ -167,7 +149,7 @@ public final class SplitQueue implements DeviceRing {
         if (inflight != null) {
             inflight.taken(head);
         }
-        return readChain(head, chain);
+        return chains.read(head, chain);
     }
 
     @Override
@@ -180,59 +162,6 @@ public final class SplitQueue implements DeviceRing {
         int head = avail.get(U16, availOff + 4 + 2L * (lastAvail & mask)) & 0xFFFF;
         lastAvail = (lastAvail + 1) & 0xFFFF;
         return head < size ? head : -1;
-    }
-
-    /**
-     * Walks the chain starting at {@code head} into {@code chain}: loops, chains longer than the ring,
-     * nested indirect tables and buffers outside guest memory give a negative error.
-     */
-    private int readChain(int head, DescriptorChain chain) {
-        chain.reset(head);
-        MemorySegment table = desc;
-        long tableOff = descOff;
-        int tableLen = size;
-        boolean indirect = false;
-        int idx = head;
-        for (int steps = 0;; steps++) {
-            if (steps >= tableLen) {
-                return DescriptorChain.ERR_LOOP;
-            }
-            long at = tableOff + (long) DESC_SIZE * idx;
-            long addr = table.get(U64, at);
-            int len = table.get(U32, at + 8);
-            int flags = table.get(U16, at + 12) & 0xFFFF;
-            int next = table.get(U16, at + 14) & 0xFFFF;
-            if ((flags & F_INDIRECT) != 0) {
-                if (indirect) {
-                    return DescriptorChain.ERR_NESTED_INDIRECT;
-                }
-                if ((flags & F_NEXT) != 0 || len == 0 || (len & (DESC_SIZE - 1)) != 0) {
-                    return DescriptorChain.ERR_INDIRECT;
-                }
-                long h = memory.translate(addr, Integer.toUnsignedLong(len));
-                if (h < 0) {
-                    return DescriptorChain.ERR_ADDRESS;
-                }
-                table = memory.segment(h);
-                tableOff = GuestMemory.offset(h);
-                tableLen = Integer.divideUnsigned(len, DESC_SIZE);
-                indirect = true;
-                idx = 0;
-                steps = -1;
-                continue;
-            }
-            int r = chain.addGuest(memory, addr, Integer.toUnsignedLong(len), (flags & F_WRITE) != 0);
-            if (r != DescriptorChain.OK) {
-                return r;
-            }
-            if ((flags & F_NEXT) == 0) {
-                return DescriptorChain.OK;
-            }
-            if (next >= tableLen) {
-                return DescriptorChain.ERR_INDEX;
-            }
-            idx = next;
-        }
     }
 
     /** Records a finished request; visible to the driver at the next {@link #publishUsed()}. */
