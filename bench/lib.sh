@@ -21,6 +21,13 @@ plot_results() {
 # CPU seconds (user + system, all threads) a process used so far.
 cpu_seconds() { awk '{ split(substr($0, index($0, ")") + 2), f, " "); print (f[12] + f[13]) / 100 }' "/proc/$1/stat"; }
 
+# pack_initrd TREE OUT: the test guest's initramfs with TREE/test.sh (made executable) added as /test.sh.
+pack_initrd() {
+  chmod +x "$1/test.sh"
+  (cd "$1" && echo test.sh | cpio -o -H newc --quiet > "$1/test.cpio")
+  cat "$guest/initramfs.cpio" "$1/test.cpio" > "$2"
+}
+
 # guest_initrd DEVICE SECONDS OUT: an initramfs whose test waits for /dev/DEVICE, warms up for 5 s,
 # then runs fio 4 KiB randread at depth 32 for SECONDS and prints "JVBENCH KIB IOPS".
 guest_initrd() {
@@ -36,9 +43,7 @@ fio \$job --runtime=$secs --output-format=terse --terse-version=3 > /tmp/fio.txt
 # terse v3: field 6 is KiB read, field 8 read IOPS
 echo "JVBENCH \$(cut -d';' -f6,8 /tmp/fio.txt | tr ';' ' ')"
 SH
-  chmod +x "$tree/test.sh"
-  (cd "$tree" && echo test.sh | cpio -o -H newc --quiet > "$tree/test.cpio")
-  cat "$guest/initramfs.cpio" "$tree/test.cpio" > "$out"
+  pack_initrd "$tree" "$out"
 }
 
 # guest_measure BENCH KEY LABEL DISK INITRD: boots the guest (1 vCPU on core 1) with DISK (a

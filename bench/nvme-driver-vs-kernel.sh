@@ -23,9 +23,7 @@ m2=$(cd "$here" && ./mvnw -q -B help:evaluate -Dexpression=settings.localReposit
 mkdir -p "$work/tree"
 { echo '#!/bin/sh'; echo "SECS=$secs"; echo "DEPTH=$depth"; echo "BDEVPERF_OPTS='${BDEVPERF_OPTS:-}'"
   cat "$here/itests/guest/tests/nvme-common.sh" "$here/itests/guest/tests/nvme-bench.sh"; } > "$work/tree/test.sh"
-chmod +x "$work/tree/test.sh"
-(cd "$work/tree" && echo test.sh | cpio -o -H newc --quiet > "$work/test.cpio")
-cat "$guest/initramfs.cpio" "$work/test.cpio" > "$work/initrd"
+pack_initrd "$work/tree" "$work/initrd"
 truncate -s 1G "$work/nvme.img"
 "$here/itests/guest/run-guest.sh" "$guest/vmlinuz" "$work/initrd" 2 iommu mem:2G "share:jdk=$JAVA_HOME" \
   "share:home=$here" "share:m2=$m2" "nvme:$work/nvme.img,serial=bench" > "$work/console" 2>&1 || true

@@ -35,9 +35,7 @@ echo "JVBENCH start"
 fio \$job --rw=randwrite --time_based --runtime=$secs --output-format=json --output=/tmp/fio.json
 echo "JVBENCH json \$(tr -d '\n' < /tmp/fio.json)"
 SH
-chmod +x "$tree/test.sh"
-(cd "$tree" && echo test.sh | cpio -o -H newc --quiet > "$tree/test.cpio")
-cat "$guest/initramfs.cpio" "$tree/test.cpio" > "$work/initrd.cpio"
+pack_initrd "$tree" "$work/initrd.cpio"
 truncate -s 256M "$work/disk.img"
 
 printf '{"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_aio_create","params":{"name":"Aio0","filename":"%s","block_size":512}}]},{"subsystem":"vhost_blk","config":[{"method":"vhost_create_blk_controller","params":{"ctrlr":"blk0","dev_name":"Aio0"}}]}]}\n' "$work/disk.img" > "$work/jv.json"

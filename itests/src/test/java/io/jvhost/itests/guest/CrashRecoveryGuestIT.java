@@ -1,8 +1,8 @@
 package io.jvhost.itests.guest;
 
+import static io.jvhost.itests.guest.GuestConsole.assertContains;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,7 +77,7 @@ public class CrashRecoveryGuestIT {
                 jvhost = JvhostProcess.start(home, work.resolve("jvhost-" + kill + ".log"), args);
                 all.add(jvhost);
                 restartMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-                awaitLog(jvhost, "controller blk0: queue 0", 120);
+                jvhost.awaitOutput("controller blk0: queue 0", 120); // QEMU reconnected and started the ring
             }
             String console = vm.awaitExit(1200);
             System.out.println("crash recovery: exec to ready after each kill (ms): " + restartMillis);
@@ -100,21 +100,5 @@ public class CrashRecoveryGuestIT {
         }
         assertTrue("no restart served requests its predecessor had in flight: the kills did not land mid-I/O",
                 resubmitted > 0);
-    }
-
-    private static void awaitLog(JvhostProcess j, String text, long seconds) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (j.output().contains(text)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("the restarted target did not log '" + text + "' within " + seconds + " s (QEMU did not"
-                + " reconnect?):\n" + j.output());
-    }
-
-    private static void assertContains(String console, String line) {
-        assertTrue("guest console lacks '" + line + "':\n" + console, console.contains(line));
     }
 }

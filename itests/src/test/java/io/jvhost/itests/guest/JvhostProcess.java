@@ -32,19 +32,30 @@ final class JvhostProcess implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         JvhostProcess j = new JvhostProcess(p, log);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        try {
+            j.awaitOutput(line, 300);
+        } catch (IOException e) {
+            j.close();
+            throw e;
+        }
+        return j;
+    }
+
+    /** Waits until the output has {@code line}; fails when the process exits first or after {@code seconds}. */
+    void awaitOutput(String line, long seconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             String out = Files.readString(log);
             if (out.contains(line)) {
-                return j;
+                return;
             }
-            if (!p.isAlive()) {
-                throw new IOException("jvhost exited with " + p.exitValue() + " before it was ready: " + out);
+            if (!process.isAlive()) {
+                throw new IOException("jvhost exited with " + process.exitValue() + " before printing '" + line + "': "
+                        + out);
             }
             Thread.sleep(100);
         }
-        j.close();
-        throw new IOException("jvhost printed no '" + line + "' within 300 s: " + Files.readString(log));
+        throw new IOException("jvhost printed no '" + line + "' within " + seconds + " s: " + Files.readString(log));
     }
 
     long pid() {

@@ -1,5 +1,6 @@
 package io.jvhost.itests.guest;
 
+import static io.jvhost.itests.guest.GuestConsole.assertContains;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -183,10 +184,6 @@ public class RaidGuestIT {
     private static long writes(Path home, Path socket, String bdev) throws Exception {
         Map<?, ?> stat = (Map<?, ?>) Json.parse(rpc(home, socket, "bdev_get_iostat", "name=" + bdev));
         return ((Number) ((Map<?, ?>) ((List<?>) stat.get("bdevs")).get(0)).get("num_write_ops")).longValue();
-    }
-
-    private static void assertContains(String console, String line) {
-        assertTrue("guest console lacks '" + line + "':\n" + console, console.contains(line));
     }
 
     /** vda: raid1 over Mirror0 (malloc) and Aio0 (a file); vdb: the host's signal (it grows when the host is done). */

@@ -1,5 +1,6 @@
 package io.jvhost.itests.guest;
 
+import static io.jvhost.itests.guest.GuestConsole.assertContains;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -157,9 +158,5 @@ public class VhostBlkGuestIT {
         assertContains(console, "JVTEST second boot");
         assertContains(console, "JVTEST data verified after reboot");
         assertContains(console, "JVTEST RESULT PASS");
-    }
-
-    private static void assertContains(String console, String line) {
-        assertTrue("guest console lacks '" + line + "':\n" + console, console.contains(line));
     }
 }

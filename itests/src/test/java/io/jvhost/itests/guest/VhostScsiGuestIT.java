@@ -1,5 +1,6 @@
 package io.jvhost.itests.guest;
 
+import static io.jvhost.itests.guest.GuestConsole.assertContains;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -132,10 +133,6 @@ public class VhostScsiGuestIT {
         assertTrue(bdevs, at >= 0);
         int u = bdevs.indexOf("\"uuid\": \"", at);
         return bdevs.substring(u + 9, u + 9 + 36).replace("-", "");
-    }
-
-    private static void assertContains(String console, String line) {
-        assertTrue("guest console lacks '" + line + "':\n" + console, console.contains(line));
     }
 
     private static final String SCRIPT = """

@@ -1,5 +1,6 @@
 package io.jvhost.itests.guest;
 
+import static io.jvhost.itests.guest.GuestConsole.assertContains;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -102,10 +103,6 @@ public class VirtualBdevGuestIT {
 
     private static String rpc(Path home, Path socket, String... call) throws Exception {
         return Processes.rpc(home, socket, call).trim();
-    }
-
-    private static void assertContains(String console, String line) {
-        assertTrue("guest console lacks '" + line + "':\n" + console, console.contains(line));
     }
 
     /** vda: the error bdev over Malloc0; vdb: the delay bdev over Malloc1; sda (target 0): the error bdev over Malloc2. */
